@@ -1,0 +1,53 @@
+"""Guides of this terminal's store and their offline sign-in.
+
+HQ sends each guide's PIN as an argon2 verifier; the PIN never reaches the terminal and
+is never stored. Verifying takes tens of milliseconds on purpose: call it off the UI thread.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+
+@dataclass(frozen=True, slots=True)
+class GuideAccount:
+    id: str
+    store_id: str
+    name: str
+    is_manager: bool
+    has_pin: bool
+
+
+def list_guides(conn: sqlite3.Connection) -> list[GuideAccount]:
+    """Active guides of the store, managers first, then by id (for the sign-in list)."""
+    rows = conn.execute(
+        "SELECT id, store_id, name, is_manager, pin_verifier IS NOT NULL AS has_pin"
+        " FROM guides WHERE active = 1 ORDER BY is_manager DESC, id"
+    )
+    return [GuideAccount(r[0], r[1], r[2], bool(r[3]), bool(r[4])) for r in rows]
+
+
+def get_guide(conn: sqlite3.Connection, guide_id: str) -> GuideAccount | None:
+    r = conn.execute(
+        "SELECT id, store_id, name, is_manager, pin_verifier IS NOT NULL FROM guides WHERE id = ?",
+        (guide_id,),
+    ).fetchone()
+    return None if r is None else GuideAccount(r[0], r[1], r[2], bool(r[3]), bool(r[4]))
+
+
+def verify_pin(conn: sqlite3.Connection, guide_id: str, pin: str) -> GuideAccount | None:
+    """The guide if ``pin`` matches HQ's verifier, else None (unknown guide, no PIN, wrong PIN)."""
+    row = conn.execute(
+        "SELECT pin_verifier FROM guides WHERE id = ? AND active = 1", (guide_id,)
+    ).fetchone()
+    if row is None or not row[0]:
+        return None
+    try:
+        PasswordHasher().verify(row[0], pin)
+    except (VerificationError, InvalidHashError):
+        return None
+    return get_guide(conn, guide_id)

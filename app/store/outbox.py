@@ -1,0 +1,103 @@
+"""The outbox: every local change as a mutation, written in the change's own transaction.
+
+A mutation has a client-made UUID (so HQ can recognise a retried push), the guide who
+made it, the entity and its id, an op and a JSON payload. Rows leave the outbox only
+when HQ acknowledged them; a rejected mutation stays, marked with HQ's reason.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    seq: int
+    mutation_id: str
+    guide_id: str
+    entity: str
+    entity_id: str
+    op: str
+    payload: dict[str, Any]
+    created_at: str
+    status: str
+    reject_reason: str
+    attempts: int
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def append(
+    conn: sqlite3.Connection,
+    *,
+    guide_id: str,
+    entity: str,
+    entity_id: str,
+    op: str,
+    payload: dict[str, Any],
+    created_at: str,
+    mutation_id: str | None = None,
+) -> str:
+    """Append one mutation. Call inside the transaction that makes the change itself."""
+    if not conn.in_transaction:
+        raise RuntimeError("outbox.append must run inside the write's own transaction")
+    mutation_id = mutation_id or new_id()
+    conn.execute(
+        "INSERT INTO outbox (mutation_id, guide_id, entity, entity_id, op, payload, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            mutation_id,
+            guide_id,
+            entity,
+            entity_id,
+            op,
+            json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+            created_at,
+        ),
+    )
+    return mutation_id
+
+
+def _entry(row: sqlite3.Row) -> OutboxEntry:
+    return OutboxEntry(
+        seq=row["seq"],
+        mutation_id=row["mutation_id"],
+        guide_id=row["guide_id"],
+        entity=row["entity"],
+        entity_id=row["entity_id"],
+        op=row["op"],
+        payload=json.loads(row["payload"]),
+        created_at=row["created_at"],
+        status=row["status"],
+        reject_reason=row["reject_reason"],
+        attempts=row["attempts"],
+    )
+
+
+_COLUMNS = (
+    "seq, mutation_id, guide_id, entity, entity_id, op, payload, created_at,"
+    " status, reject_reason, attempts"
+)
+
+
+def pending(conn: sqlite3.Connection, limit: int = 500) -> list[OutboxEntry]:
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM outbox WHERE status = 'pending' ORDER BY seq LIMIT ?", (limit,)
+    )
+    return [_entry(row) for row in rows]
+
+
+def rejected(conn: sqlite3.Connection) -> list[OutboxEntry]:
+    rows = conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE status = 'rejected' ORDER BY seq")
+    return [_entry(row) for row in rows]
+
+
+def counts(conn: sqlite3.Connection) -> dict[str, int]:
+    found = dict(conn.execute("SELECT status, count(*) FROM outbox GROUP BY status").fetchall())
+    return {"pending": found.get("pending", 0), "rejected": found.get("rejected", 0)}

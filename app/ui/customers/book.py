@@ -1,0 +1,387 @@
+"""The customer book page (顾客): search as you type, filters, the list and the profile.
+
+Search runs on the read lane with no debounce (a debounce adds straight to what the
+guide feels). While one query runs, keystrokes only bump a sequence number; when the
+query returns, a stale answer is dropped and the newest query starts — so the lane never
+queues a backlog of searches nobody will see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.customers import LifecycleStage, Tier
+from app.store.changes import Changes
+from app.store.customers import (
+    RARE_LIMIT,
+    CustomerQuery,
+    SearchPage,
+    all_tags,
+    count_customers,
+    search_customers,
+)
+from app.store.guides import GuideAccount, list_guides
+from app.store.ui_queries import customer_rows
+from app.ui.customers.model import CustomerListModel
+from app.ui.customers.profile import ProfilePane
+from app.ui.labels import stage_label, tier_label
+from app.ui.session import Session
+from app.ui.widgets import ChoiceBox, SearchBox, icon, wrapped_label
+
+ROW_HEIGHT = 36
+
+
+def _search_job(
+    query: CustomerQuery, today: date, limit: int, offset: int = 0
+) -> Callable[[Any], tuple[SearchPage, bool]]:
+    """A read-lane job: one page, and whether the guide's book is empty (a new terminal)."""
+
+    def job(conn: Any) -> tuple[SearchPage, bool]:
+        page = search_customers(conn, query, today=today, limit=limit, offset=offset)
+        empty = page.total == 0 and offset == 0 and count_customers(conn, query.guide_id) == 0
+        return page, empty
+
+    return job
+
+
+class CustomerBook(QWidget):
+    def __init__(self, session: Session, guide: GuideAccount, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("customerBook")
+        self.session, self.guide = session, guide
+        self.query = CustomerQuery(guide_id=None if guide.is_manager else guide.id)
+        self._seq = 0  # bumped by every new query; answers to older ones are dropped
+        self._busy = False
+
+        self.search_box = SearchBox()
+        self.search_box.setObjectName("customerSearch")
+        self.search_box.setPlaceholderText(
+            self.tr("Search: last 4 phone digits / name / pinyin / initials (Ctrl+F)")
+        )
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.addAction(icon("search"), SearchBox.ActionPosition.LeadingPosition)
+        self.search_box.textChanged.connect(self._text_changed)
+        self.search_box.step.connect(self.step)
+        self.search_box.open_current.connect(self.open_current)
+
+        self.filters = self._filter_bar()
+        self.count_label = QLabel()
+        self.count_label.setObjectName("resultCount")
+
+        guide_names = (
+            {g.id: g.name for g in list_guides(session.conn)} if guide.is_manager else None
+        )
+        self.model = CustomerListModel(guide_names=guide_names, parent=self)
+        self.model.more_wanted.connect(self._fetch_more)
+        self.table = self._table()
+        self.model.sort_wanted.connect(self._sort)
+        self.empty = wrapped_label("", "emptyState")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.list_stack = QStackedWidget()
+        self.list_stack.addWidget(self.table)
+        self.list_stack.addWidget(self.empty)
+
+        self.profile = ProfilePane(session, guide)
+        self.profile.setMinimumWidth(360)
+
+        top = QHBoxLayout()
+        top.addWidget(self.filters, 1)
+        top.addWidget(self.count_label)
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.search_box)
+        column.addLayout(top)
+        column.addWidget(self.list_stack, 1)
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(self.profile)
+        splitter.setStretchFactor(0, 7)
+        splitter.setStretchFactor(1, 4)
+        splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+
+        session.hub.changed.connect(self._on_changes)
+        self._load_tags()
+        self.search()
+
+    # -- building --------------------------------------------------------------------------
+
+    def _filter_bar(self) -> QWidget:
+        bar = QWidget()
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.stage_filter = ChoiceBox(
+            "filterStage",
+            [(self.tr("All stages"), None)] + [(stage_label(s), s.value) for s in LifecycleStage],
+        )
+        self.tier_filter = ChoiceBox(
+            "filterTier", [(self.tr("All tiers"), None)] + [(tier_label(t), t.value) for t in Tier]
+        )
+        self.tag_filter = ChoiceBox("filterTag", [(self.tr("All tags"), None)])
+        self.birthday_filter = ChoiceBox(
+            "filterBirthday",
+            [
+                (self.tr("Any birthday"), None),
+                (self.tr("Birthday this week"), "week"),
+                (self.tr("Birthday this month"), "month"),
+            ],
+        )
+        self.contact_filter = ChoiceBox(
+            "filterNotContacted",
+            [(self.tr("Any last contact"), None)]
+            + [(self.tr("Not contacted for {n} days").format(n=n), n) for n in (30, 60, 90)],
+        )
+        boxes = [
+            (self.stage_filter, "stage"),
+            (self.tier_filter, "tier"),
+            (self.tag_filter, "tag"),
+            (self.birthday_filter, "birthday"),
+            (self.contact_filter, "not_contacted_days"),
+        ]
+        if self.guide.is_manager:
+            guides = list_guides(self.session.conn)
+            self.guide_filter = ChoiceBox(
+                "filterGuide", [(self.tr("All guides"), None)] + [(g.name, g.id) for g in guides]
+            )
+            boxes.append((self.guide_filter, "guide_id"))
+        for box, field in boxes:
+            box.currentIndexChanged.connect(lambda _i, b=box, f=field: self._filter(f, b.value()))
+            row.addWidget(box)
+        row.addStretch(1)
+        return bar
+
+    def _table(self) -> QTableView:
+        table = QTableView()
+        table.setObjectName("customerList")
+        table.setModel(self.model)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setAlternatingRowColors(True)
+        table.setShowGrid(False)
+        table.setWordWrap(False)
+        table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        rows = table.verticalHeader()
+        rows.setVisible(False)
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(ROW_HEIGHT)
+        header = table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setStretchLastSection(True)
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(-1, Qt.SortOrder.DescendingOrder)  # recency: no column
+        for i, column in enumerate(self.model.columns):
+            table.setColumnWidth(i, column.width)
+        table.setSortingEnabled(True)
+        table.selectionModel().currentRowChanged.connect(self._current_changed)
+        table.activated.connect(lambda _index: self.focus_profile())
+        return table
+
+    # -- searching -----------------------------------------------------------------------
+
+    @Slot(str)
+    def _text_changed(self, text: str) -> None:
+        self.set_query(replace(self.query, text=text))
+
+    def _filter(self, field: str, value: Any) -> None:
+        self.set_query(replace(self.query, **{field: value}))
+
+    @Slot(str, bool)
+    def _sort(self, key: str, descending: bool) -> None:
+        if key == "recency":
+            header = self.table.horizontalHeader()
+            header.blockSignals(True)
+            header.setSortIndicator(-1, Qt.SortOrder.DescendingOrder)
+            header.blockSignals(False)
+            header.viewport().update()
+        if (key, descending) != (self.query.sort, self.query.descending):
+            self.set_query(replace(self.query, sort=key, descending=descending))
+
+    def set_query(self, query: CustomerQuery) -> None:
+        if query != self.query:
+            self.query = query
+            self.search()
+
+    def search(self) -> None:
+        """Run ``self.query`` (or, if one is running, as soon as it returns)."""
+        self._seq += 1
+        if not self._busy:
+            self._launch()
+
+    def _launch(self) -> None:
+        seq, query = self._seq, self.query
+        self._busy = True
+
+        def arrived(answer: tuple[SearchPage, bool]) -> None:
+            if self._answered(seq):
+                self._show(*answer)
+
+        def failed(exc: BaseException) -> None:
+            if self._answered(seq):
+                self.session.errors.report(exc)
+
+        self.session.read.run(
+            _search_job(query, self.session.today(), self.model.page_size),
+            success=arrived,
+            failure=failed,
+            owner=self,
+        )
+
+    def _answered(self, seq: int) -> bool:
+        """True if the answer to query ``seq`` is the one to show; else start the newest."""
+        self._busy = False
+        if seq == self._seq:
+            return True
+        self._launch()  # the guide typed on: this answer is stale
+        return False
+
+    def _show(self, page: SearchPage, book_empty: bool) -> None:
+        keep = self.profile.customer_id
+        self.model.set_page(page)
+        self._show_count(page, book_empty)
+        row = self.model.row_of(keep) if keep else -1
+        if row >= 0:
+            self._select(row, open_profile=False)
+
+    @Slot(int)
+    def _fetch_more(self, offset: int) -> None:
+        seq = self._seq
+        query = self.query
+
+        def arrived(answer: tuple[SearchPage, bool]) -> None:
+            if seq == self._seq:
+                self.model.add_page(offset, answer[0])
+            else:
+                self.model.page_failed()
+
+        def failed(exc: BaseException) -> None:
+            self.model.page_failed()
+            self.session.errors.report(exc)
+
+        self.session.read.run(
+            _search_job(query, self.session.today(), self.model.page_size, offset),
+            success=arrived,
+            failure=failed,
+            owner=self,
+        )
+
+    def _show_count(self, page: SearchPage, book_empty: bool) -> None:
+        if page.exact:
+            self.count_label.setText(self.tr("Customers: {n}").format(n=f"{page.total:,}"))
+        else:
+            self.count_label.setText(self.tr("Customers: {n}+").format(n=f"{RARE_LIMIT:,}"))
+        if page.total:
+            self.list_stack.setCurrentWidget(self.table)
+            return
+        if book_empty:
+            text = self.tr(
+                "No customers on this terminal yet. Sync first (F5), or ask IT to enrol "
+                "this terminal."
+            )
+        elif self.query.text.strip():
+            text = self.tr(
+                "No customer found. Try the last 4 digits of the phone, the name, its "
+                "pinyin or initials (e.g. zs)."
+            )
+        else:
+            text = self.tr("No customer matches these filters. Try fewer filters.")
+        self.empty.setText(text)
+        self.list_stack.setCurrentWidget(self.empty)
+
+    def _load_tags(self) -> None:
+        self.session.read.run(
+            all_tags,
+            success=lambda tags: self.tag_filter.set_choices(
+                [(self.tr("All tags"), None)] + [(t, t) for t in tags]
+            ),
+            owner=self,
+        )
+
+    # -- selection and keys ----------------------------------------------------------------
+
+    @Slot(int)
+    def step(self, delta: int) -> None:
+        """↑/↓ in the search box: move the list's current row."""
+        count = self.model.rowCount()
+        if not count:
+            return
+        current = self.table.currentIndex().row()
+        row = 0 if current < 0 else min(max(current + delta, 0), count - 1)
+        self._select(row)
+
+    @Slot()
+    def open_current(self) -> None:
+        """Enter in the search box: open the current (or the first) customer."""
+        if not self.model.rowCount():
+            return
+        if self.table.currentIndex().row() < 0:
+            self._select(0)
+        self.focus_profile()
+
+    def focus_profile(self) -> None:
+        customer_id = self.model.customer_id(self.table.currentIndex().row())
+        if customer_id and customer_id != self.profile.customer_id:
+            self.profile.show_customer(customer_id)
+        self.profile.follow_up_button.setFocus()
+
+    def _select(self, row: int, *, open_profile: bool = True) -> None:
+        index = self.model.index(row, 0)
+        flags = (
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows
+        )
+        selection = self.table.selectionModel()
+        if not open_profile:
+            selection.blockSignals(True)
+        selection.setCurrentIndex(index, flags)
+        if not open_profile:
+            selection.blockSignals(False)
+            self.table.viewport().update()
+        self.table.scrollTo(index)
+
+    @Slot(QModelIndex, QModelIndex)
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        customer_id = self.model.customer_id(current.row())
+        if customer_id and customer_id != self.profile.customer_id:
+            self.profile.show_customer(customer_id)
+
+    def focus_search(self) -> None:
+        self.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_box.selectAll()
+
+    def clear_search(self) -> None:
+        self.search_box.clear()
+        self.focus_search()
+
+    # -- store changes ---------------------------------------------------------------------
+
+    @Slot(object)
+    def _on_changes(self, changes: Changes) -> None:
+        if changes.everything:
+            self.search()
+            self._load_tags()
+            return
+        shown = set(self.model.customer_ids()) & changes.customers
+        if shown:
+            ids = sorted(shown)
+            self.session.read.run(
+                lambda conn: customer_rows(conn, ids), success=self.model.refresh_rows, owner=self
+            )

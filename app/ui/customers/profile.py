@@ -1,0 +1,332 @@
+"""The profile pane: one customer's record, history and the guide's actions on it.
+
+Loaded through the UI thread's own connection: ``customer_profile`` is a few indexed
+reads (≈ ms). Writes (follow-up, edit, phone reveal) run on the write lane; the pane
+redraws when the change hub says the change concerns its customer.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.customers import mask_phone
+from app.store.changes import Changes
+from app.store.customers import (
+    CustomerProfile,
+    customer_profile,
+    log_followup,
+    reveal_phone,
+    update_customer,
+)
+from app.store.guides import GuideAccount
+from app.ui import format as fmt
+from app.ui.customers.dialogs import EditCustomerDialog, FollowUpDialog, FollowUpDraft
+from app.ui.labels import FIELDS, SIZES, channel_label, label, stage_label, tier_label
+from app.ui.session import Session
+from app.ui.widgets import wrapped_label
+
+
+def _text(value: str) -> str:
+    return html.escape(value).replace("\n", "<br>")
+
+
+class ProfilePane(QWidget):
+    def __init__(self, session: Session, guide: GuideAccount, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("customerProfile")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        self.session, self.guide = session, guide
+        self.profile: CustomerProfile | None = None
+        self._revealed: tuple[str, str] | None = None  # (customer id, phone) until moving on
+
+        self.placeholder = wrapped_label(
+            self.tr("Choose a customer on the left, or search by the last 4 digits of a phone.")
+        )
+        self.placeholder.setObjectName("emptyState")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        self.name = QLabel()
+        self.name.setObjectName("profileName")
+        self.phone = QLabel()
+        self.phone.setObjectName("profilePhone")
+        self.reveal_button = QPushButton(self.tr("Show number"))
+        self.reveal_button.setObjectName("revealPhoneButton")
+        self.reveal_button.setToolTip(self.tr("Shows the full number; every reveal is recorded."))
+        self.reveal_button.clicked.connect(self.reveal)
+        self.badges = wrapped_label(name="profileBadges")
+        self.follow_up_button = QPushButton(self.tr("Log follow-up"))
+        self.follow_up_button.setObjectName("logFollowUpButton")
+        self.follow_up_button.setProperty("primary", True)
+        # Enter in the search opens the profile with this button focused: a second Enter
+        # logs the follow-up (outside a dialog a push button takes Enter only when asked).
+        self.follow_up_button.setAutoDefault(True)
+        self.follow_up_button.clicked.connect(self.log_follow_up)
+        self.edit_button = QPushButton(self.tr("Edit"))
+        self.edit_button.setObjectName("editCustomerButton")
+        self.edit_button.clicked.connect(self.edit)
+
+        phone_row = QHBoxLayout()
+        phone_row.addWidget(self.phone)
+        phone_row.addWidget(self.reveal_button)
+        phone_row.addStretch(1)
+        actions = QHBoxLayout()
+        actions.addWidget(self.follow_up_button)
+        actions.addWidget(self.edit_button)
+        actions.addStretch(1)
+
+        self.body = QVBoxLayout()
+        self.body.setSpacing(6)
+        content = QWidget()
+        content.setObjectName("profileContent")
+        column = QVBoxLayout(content)
+        column.setContentsMargins(16, 12, 16, 12)
+        column.addWidget(self.name)
+        column.addLayout(phone_row)
+        column.addWidget(self.badges)
+        column.addLayout(actions)
+        column.addLayout(self.body)
+        column.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
+
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.placeholder)
+        self.stack.addWidget(scroll)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+        session.hub.changed.connect(self._on_changes)
+
+    @property
+    def customer_id(self) -> str | None:
+        return self.profile.id if self.profile else None
+
+    # -- showing -------------------------------------------------------------------------
+
+    def show_customer(self, customer_id: str | None) -> None:
+        if self._revealed and self._revealed[0] != customer_id:
+            self._revealed = None
+        self.profile = customer_profile(self.session.conn, customer_id) if customer_id else None
+        self._render()
+
+    @Slot(object)
+    def _on_changes(self, changes: Changes) -> None:
+        if self.profile and (changes.touches_customer(self.profile.id) or changes.outbox):
+            self.show_customer(self.profile.id)
+
+    def _render(self) -> None:
+        profile = self.profile
+        if profile is None:
+            self.stack.setCurrentIndex(0)
+            return
+        self.stack.setCurrentIndex(1)
+        self.name.setText(profile.name)
+        revealed = self._revealed[1] if self._revealed else None
+        self.phone.setText(revealed or mask_phone(profile.phone))
+        self.reveal_button.setVisible(revealed is None and bool(profile.phone))
+        points = self.tr("{points} points").format(points=f"{profile.points:,}")
+        self.badges.setText(
+            "  ·  ".join((tier_label(profile.tier), stage_label(profile.stage), points))
+        )
+        while self.body.count():
+            item = self.body.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        for widget in self._sections(profile):
+            self.body.addWidget(widget)
+
+    def _sections(self, p: CustomerProfile) -> list[QWidget]:
+        widgets: list[QWidget] = []
+
+        def section(title: str, name: str | None = None) -> None:
+            heading = QLabel(title)
+            heading.setObjectName("sectionTitle")
+            if name:
+                heading.setProperty("section", name)
+            widgets.append(heading)
+
+        if p.pending_changes:
+            pending = wrapped_label(
+                self.tr("Changes for this customer waiting to sync: {n}").format(
+                    n=p.pending_changes
+                ),
+                "profilePending",
+            )
+            widgets.append(pending)
+        if p.conflicts:
+            section(self.tr("Edits that were not kept"))
+            box = QWidget()
+            box.setObjectName("profileConflicts")
+            rows = QVBoxLayout(box)
+            rows.setContentsMargins(0, 0, 0, 0)
+            for c in p.conflicts:
+                rows.addWidget(
+                    wrapped_label(
+                        self.tr("{field}: kept “{kept}”, lost “{lost}” ({who}, {when})").format(
+                            field=label(FIELDS, c.field),
+                            kept=c.kept_value or "",
+                            lost=c.lost_value or "",
+                            who=c.lost_by or "",
+                            when=fmt.day_time(c.created_at),
+                        ),
+                        "conflictEntry",
+                    )
+                )
+            widgets.append(box)
+
+        section(self.tr("About"))
+        facts = [
+            (self.tr("Guide"), p.guide_name),
+            (self.tr("Birthday"), fmt.day(p.birthday)),
+            (self.tr("Tags"), "、".join(p.tags)),
+            (
+                self.tr("Sizes"),
+                "  ".join(f"{label(SIZES, k)} {v}" for k, v in p.sizes.items()),
+            ),
+            (self.tr("Preferences"), p.preferences),
+            (self.tr("Note"), p.note),
+            (self.tr("Spent in 12 months"), fmt.money(p.spent_365_cents)),
+            (self.tr("Member since"), fmt.day(p.joined_at)),
+        ]
+        about = "".join(
+            f"<tr><td style='color:#5b6b78'>{html.escape(k)}&nbsp;&nbsp;</td><td>{_text(v) or '—'}</td></tr>"
+            for k, v in facts
+        )
+        widgets.append(wrapped_label(f"<table cellpadding='2'>{about}</table>", "profileAbout"))
+
+        section(self.tr("Follow-ups"))
+        timeline = QWidget()
+        timeline.setObjectName("followUpTimeline")
+        rows = QVBoxLayout(timeline)
+        rows.setContentsMargins(0, 0, 0, 0)
+        if not p.followups:
+            rows.addWidget(wrapped_label(self.tr("No follow-ups yet."), "quiet"))
+        for f in p.followups:
+            head = " · ".join(
+                _text(x)
+                for x in (fmt.day_time(f.created_at), channel_label(f.channel), f.guide_name)
+            )
+            if not f.synced:
+                waiting = self.tr("waiting to sync")
+                head += f"  <span style='color:#b45309'>{_text(waiting)}</span>"
+            lines = [f"<b>{head}</b>", _text(f.note)]
+            if f.next_followup_on:
+                lines.append(_text(self.tr("Next follow-up: {day}").format(day=f.next_followup_on)))
+            entry = wrapped_label("<br>".join(lines), "followUpEntry")
+            entry.setProperty("synced", f.synced)
+            rows.addWidget(entry)
+        widgets.append(timeline)
+
+        section(self.tr("Purchases"))
+        history = QWidget()
+        history.setObjectName("purchaseHistory")
+        rows = QVBoxLayout(history)
+        rows.setContentsMargins(0, 0, 0, 0)
+        if not p.purchases:
+            rows.addWidget(wrapped_label(self.tr("No purchases yet."), "quiet"))
+        for purchase in p.purchases:
+            items = "".join(
+                f"<br>{_text(i.name)} ×{i.qty}"
+                + (f"  {fmt.money(i.price_cents)}" if i.price_cents is not None else "")
+                for i in purchase.items
+            )
+            rows.addWidget(
+                wrapped_label(
+                    f"<b>{fmt.day(purchase.paid_at)}  {fmt.money(purchase.amount_cents)}</b>{items}",
+                    "purchaseEntry",
+                )
+            )
+        widgets.append(history)
+        return widgets
+
+    # -- actions -------------------------------------------------------------------------
+
+    @Slot()
+    def reveal(self) -> None:
+        if not self.profile:
+            return
+        customer_id, guide_id, now = self.profile.id, self.guide.id, self.session.now_iso()
+
+        def revealed(phone: str) -> None:
+            self._revealed = (customer_id, phone)
+            self.session.hub.publish(Changes(outbox=True))
+            if self.customer_id == customer_id:
+                self._render()
+
+        self.session.write.run(
+            lambda conn: reveal_phone(conn, customer_id=customer_id, guide_id=guide_id, now=now),
+            success=revealed,
+            owner=self,
+        )
+
+    @Slot()
+    def log_follow_up(self) -> FollowUpDialog | None:
+        if not self.profile:
+            return None
+        customer_id, guide_id = self.profile.id, self.guide.id
+        dialog = FollowUpDialog(self.profile.name, self.session.today(), self)
+
+        def save(draft: FollowUpDraft) -> None:
+            now = self.session.now_iso()
+            self.session.change(
+                lambda conn: log_followup(
+                    conn,
+                    customer_id=customer_id,
+                    guide_id=guide_id,
+                    channel=draft.channel,
+                    note=draft.note,
+                    now=now,
+                    next_followup_on=draft.next_followup_on,
+                ),
+                success=lambda _changes: dialog.saved(),
+                failure=lambda exc: self._failed(dialog, exc),
+                owner=dialog,
+            )
+
+        dialog.submitted.connect(save)
+        dialog.open()
+        return dialog
+
+    @Slot()
+    def edit(self) -> EditCustomerDialog | None:
+        if not self.profile:
+            return None
+        customer_id, guide_id = self.profile.id, self.guide.id
+        dialog = EditCustomerDialog(self.profile, self)
+
+        def save(fields: dict) -> None:
+            if not fields:
+                dialog.saved()
+                return
+            now = self.session.now_iso()
+            self.session.change(
+                lambda conn: update_customer(
+                    conn, customer_id=customer_id, guide_id=guide_id, fields=fields, now=now
+                ),
+                success=lambda _changes: dialog.saved(),
+                failure=lambda exc: self._failed(dialog, exc),
+                owner=dialog,
+            )
+
+        dialog.submitted.connect(save)
+        dialog.open()
+        return dialog
+
+    def _failed(self, dialog: FollowUpDialog | EditCustomerDialog, exc: BaseException) -> None:
+        dialog.set_busy(False)
+        self.session.errors.report(exc)

@@ -1,0 +1,63 @@
+"""Chinese (translated) names of the domain's codes: tiers, lifecycle stages, channels.
+
+Source strings are English and marked with ``QT_TRANSLATE_NOOP`` so ``pyside6-lupdate``
+finds them; they are translated when shown, so switching the language needs no restart
+of this module.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+
+from app.domain.customers import Channel, LifecycleStage, Tier
+
+TIERS: dict[str, str] = {
+    Tier.HEAD: QT_TRANSLATE_NOOP("Labels", "Head"),
+    Tier.WAIST: QT_TRANSLATE_NOOP("Labels", "Waist"),
+    Tier.REGULAR: QT_TRANSLATE_NOOP("Labels", "Regular"),
+}
+STAGES: dict[str, str] = {
+    LifecycleStage.PROSPECT: QT_TRANSLATE_NOOP("Labels", "Prospect"),
+    LifecycleStage.NEW: QT_TRANSLATE_NOOP("Labels", "New"),
+    LifecycleStage.MATURE: QT_TRANSLATE_NOOP("Labels", "Mature"),
+    LifecycleStage.AT_RISK: QT_TRANSLATE_NOOP("Labels", "At risk"),
+    LifecycleStage.DORMANT: QT_TRANSLATE_NOOP("Labels", "Dormant"),
+}
+CHANNELS: dict[str, str] = {
+    Channel.WECHAT: QT_TRANSLATE_NOOP("Labels", "WeChat"),
+    Channel.CALL: QT_TRANSLATE_NOOP("Labels", "Call"),
+    Channel.IN_STORE: QT_TRANSLATE_NOOP("Labels", "In store"),
+    Channel.SMS: QT_TRANSLATE_NOOP("Labels", "SMS"),
+}
+SIZES: dict[str, str] = {
+    "top": QT_TRANSLATE_NOOP("Labels", "Top"),
+    "bottom": QT_TRANSLATE_NOOP("Labels", "Bottom"),
+    "shoe": QT_TRANSLATE_NOOP("Labels", "Shoes"),
+}
+# Fields a guide may edit (conflicts name them).
+FIELDS: dict[str, str] = {
+    "tags": QT_TRANSLATE_NOOP("Labels", "Tags"),
+    "sizes": QT_TRANSLATE_NOOP("Labels", "Sizes"),
+    "preferences": QT_TRANSLATE_NOOP("Labels", "Preferences"),
+    "note": QT_TRANSLATE_NOOP("Labels", "Note"),
+}
+
+
+def label(table: dict[str, str], code: str | None) -> str:
+    """The translated name of ``code`` in ``table``; an unknown code shows as itself."""
+    if not code:
+        return ""
+    source = table.get(code)
+    return QCoreApplication.translate("Labels", source) if source else code
+
+
+def tier_label(tier: str | None) -> str:
+    return label(TIERS, tier)
+
+
+def stage_label(stage: str | None) -> str:
+    return label(STAGES, stage)
+
+
+def channel_label(channel: str | None) -> str:
+    return label(CHANNELS, channel)

@@ -1,0 +1,140 @@
+"""The navigation rail and the pages that are not built yet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui.widgets import icon
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    key: str  # also the icon's name
+    title: str  # English source, "Navigation" context
+    promise: str  # what the page will do, for pages not built yet
+
+
+SECTIONS = (
+    Section("customers", QT_TRANSLATE_NOOP("Navigation", "Customers"), ""),
+    Section(
+        "tasks",
+        QT_TRANSLATE_NOOP("Navigation", "Tasks"),
+        QT_TRANSLATE_NOOP(
+            "Navigation",
+            "Today's tasks will be here: HQ campaigns with their customer lists, "
+            "follow-ups that are due, birthdays this week and new customers to greet.",
+        ),
+    ),
+    Section(
+        "content",
+        QT_TRANSLATE_NOOP("Navigation", "Content"),
+        QT_TRANSLATE_NOOP(
+            "Navigation",
+            "Campaign copy, outfits and product cards will be here, ready to copy "
+            "into WeChat for the customers you choose.",
+        ),
+    ),
+    Section(
+        "appointments",
+        QT_TRANSLATE_NOOP("Navigation", "Appointments"),
+        QT_TRANSLATE_NOOP(
+            "Navigation",
+            "Your calendar of fittings and visits will be here, with reminders and clash checks.",
+        ),
+    ),
+    Section(
+        "performance",
+        QT_TRANSLATE_NOOP("Navigation", "Performance"),
+        QT_TRANSLATE_NOOP(
+            "Navigation",
+            "Your sales, conversions and progress toward this month's target will be here.",
+        ),
+    ),
+)
+
+
+def _t(text: str) -> str:
+    return QCoreApplication.translate("Navigation", text)
+
+
+class NavRail(QWidget):
+    """A column of big icon buttons, one per section; ``chosen`` carries the section key."""
+
+    chosen = Signal(str)
+    sign_out = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("navRail")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        self.buttons: dict[str, QToolButton] = {}
+        group = QButtonGroup(self)
+        group.setExclusive(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 10, 6, 10)
+        layout.setSpacing(4)
+        for section in SECTIONS:
+            button = self._button(f"nav_{section.key}", section.key, _t(section.title))
+            button.setCheckable(True)
+            button.clicked.connect(lambda _c=False, k=section.key: self.chosen.emit(k))
+            group.addButton(button)
+            layout.addWidget(button)
+            self.buttons[section.key] = button
+        layout.addStretch(1)
+        out = self._button("signOutButton", "sign-out", self.tr("Sign out"))
+        out.clicked.connect(self.sign_out)
+        layout.addWidget(out)
+
+    def _button(self, name: str, icon_name: str, text: str) -> QToolButton:
+        button = QToolButton()
+        button.setObjectName(name)
+        button.setText(text)
+        button.setIcon(icon(icon_name))
+        button.setIconSize(QSize(26, 26))
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+        button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        return button
+
+    def select(self, key: str) -> None:
+        self.buttons[key].setChecked(True)
+
+
+class ComingSoonPage(QWidget):
+    """A plain, friendly page for a section that is not built yet."""
+
+    def __init__(self, section: Section, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"page_{section.key}")
+        title = QLabel(_t(section.title))
+        title.setObjectName("pageTitle")
+        soon = QLabel(self.tr("Coming soon"))
+        soon.setObjectName("comingSoon")
+        promise = QLabel(_t(section.promise))
+        promise.setObjectName("comingSoonText")
+        promise.setWordWrap(True)
+        # A fixed-width column lets the wrapped text take the height it needs.
+        column = QWidget()
+        column.setFixedWidth(560)
+        rows = QVBoxLayout(column)
+        for label in (title, soon, promise):
+            label.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+            rows.addWidget(label)
+        centred = QHBoxLayout()  # not an alignment flag: that would ignore the wrapped height
+        centred.addStretch(1)
+        centred.addWidget(column)
+        centred.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        layout.addLayout(centred)
+        layout.addStretch(2)

@@ -1,0 +1,1 @@
+"""GuideDesk's non-code files: style sheets, icons, translations (see ``resources.paths``)."""

@@ -1,0 +1,609 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN" sourcelanguage="en">
+<context>
+    <name>ComingSoonPage</name>
+    <message>
+        <source>Coming soon</source>
+        <translation>即将推出</translation>
+    </message>
+</context>
+<context>
+    <name>CustomerBook</name>
+    <message>
+        <source>Search: last 4 phone digits / name / pinyin / initials (Ctrl+F)</source>
+        <translation>搜索：手机尾号 / 姓名 / 拼音 / 首字母（Ctrl+F）</translation>
+    </message>
+    <message>
+        <source>All stages</source>
+        <translation>全部阶段</translation>
+    </message>
+    <message>
+        <source>All tiers</source>
+        <translation>全部层级</translation>
+    </message>
+    <message>
+        <source>All tags</source>
+        <translation>全部标签</translation>
+    </message>
+    <message>
+        <source>Any birthday</source>
+        <translation>生日不限</translation>
+    </message>
+    <message>
+        <source>Birthday this week</source>
+        <translation>本周生日</translation>
+    </message>
+    <message>
+        <source>Birthday this month</source>
+        <translation>本月生日</translation>
+    </message>
+    <message>
+        <source>Any last contact</source>
+        <translation>联系时间不限</translation>
+    </message>
+    <message>
+        <source>Not contacted for {n} days</source>
+        <translation>{n} 天未联系</translation>
+    </message>
+    <message>
+        <source>All guides</source>
+        <translation>全部导购</translation>
+    </message>
+    <message>
+        <source>Customers: {n}</source>
+        <translation>共 {n} 位顾客</translation>
+    </message>
+    <message>
+        <source>Customers: {n}+</source>
+        <translation>{n}+ 位顾客</translation>
+    </message>
+    <message>
+        <source>No customers on this terminal yet. Sync first (F5), or ask IT to enrol this terminal.</source>
+        <translation>本机还没有顾客数据：请先同步（按 F5），或请信息部登记本机。</translation>
+    </message>
+    <message>
+        <source>No customer found. Try the last 4 digits of the phone, the name, its pinyin or initials (e.g. zs).</source>
+        <translation>没有找到顾客：试试手机尾号后四位、姓名、拼音或首字母（如 zs）。</translation>
+    </message>
+    <message>
+        <source>No customer matches these filters. Try fewer filters.</source>
+        <translation>没有符合筛选条件的顾客：试试放宽筛选。</translation>
+    </message>
+</context>
+<context>
+    <name>CustomerListModel</name>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>手机</translation>
+    </message>
+    <message>
+        <source>Tier</source>
+        <translation>层级</translation>
+    </message>
+    <message>
+        <source>Stage</source>
+        <translation>阶段</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation>积分</translation>
+    </message>
+    <message>
+        <source>Last purchase</source>
+        <translation>最近购买</translation>
+    </message>
+    <message>
+        <source>Last contact</source>
+        <translation>最近联系</translation>
+    </message>
+    <message>
+        <source>Birthday</source>
+        <translation>生日</translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <source>Guide</source>
+        <translation>导购</translation>
+    </message>
+    <message>
+        <source>Not sortable</source>
+        <translation>此列不能排序</translation>
+    </message>
+</context>
+<context>
+    <name>EditCustomerDialog</name>
+    <message>
+        <source>Edit {name}</source>
+        <translation>编辑 {name} 的资料</translation>
+    </message>
+    <message>
+        <source>Separate tags with 、 or commas</source>
+        <translation>多个标签用 、 或逗号隔开</translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <source>Preferences</source>
+        <translation>偏好</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+</context>
+<context>
+    <name>ErrorDialog</name>
+    <message>
+        <source>Something went wrong</source>
+        <translation>出错了</translation>
+    </message>
+    <message>
+        <source>GuideDesk ran into an unexpected problem. Your saved work is safe. Please copy the details and send them to IT.</source>
+        <translation>导购工作台遇到了意外问题。已保存的内容不受影响。请复制详情发给信息部。</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Copy details</source>
+        <translation>复制详情</translation>
+    </message>
+</context>
+<context>
+    <name>ErrorReporter</name>
+    <message>
+        <source>The local data file is busy. Wait a moment and try again.</source>
+        <translation>本机数据文件正忙，请稍等片刻再试。</translation>
+    </message>
+    <message>
+        <source>The disk is full: nothing could be saved. Ask IT to free some space.</source>
+        <translation>磁盘已满，刚才的内容没有保存。请联系信息部清理空间。</translation>
+    </message>
+    <message>
+        <source>The local data file is read-only: nothing could be saved. Ask IT.</source>
+        <translation>本机数据文件是只读的，刚才的内容没有保存。请联系信息部。</translation>
+    </message>
+    <message>
+        <source>The local data file could not be read or written. Ask IT to check the disk.</source>
+        <translation>无法读写本机数据文件。请联系信息部检查磁盘。</translation>
+    </message>
+    <message>
+        <source>The local data file is damaged. Ask IT to restore it (HQ keeps a copy).</source>
+        <translation>本机数据文件已损坏。请联系信息部恢复（总部有备份）。</translation>
+    </message>
+    <message>
+        <source>GuideDesk</source>
+        <translation>导购工作台</translation>
+    </message>
+</context>
+<context>
+    <name>FollowUpDialog</name>
+    <message>
+        <source>Log a follow-up</source>
+        <translation>记跟进</translation>
+    </message>
+    <message>
+        <source>Follow-up with {name}</source>
+        <translation>跟进 {name}</translation>
+    </message>
+    <message>
+        <source>What did you talk about? What does the customer want next?</source>
+        <translation>聊了什么？顾客接下来想要什么？</translation>
+    </message>
+    <message>
+        <source>Follow up again on</source>
+        <translation>下次跟进日期</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>方式</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+</context>
+<context>
+    <name>Labels</name>
+    <message>
+        <source>Head</source>
+        <translation>头部</translation>
+    </message>
+    <message>
+        <source>Waist</source>
+        <translation>腰部</translation>
+    </message>
+    <message>
+        <source>Regular</source>
+        <translation>普通</translation>
+    </message>
+    <message>
+        <source>Prospect</source>
+        <translation>潜客</translation>
+    </message>
+    <message>
+        <source>New</source>
+        <translation>新客</translation>
+    </message>
+    <message>
+        <source>Mature</source>
+        <translation>成熟</translation>
+    </message>
+    <message>
+        <source>At risk</source>
+        <translation>流失预警</translation>
+    </message>
+    <message>
+        <source>Dormant</source>
+        <translation>沉睡</translation>
+    </message>
+    <message>
+        <source>WeChat</source>
+        <translation>微信</translation>
+    </message>
+    <message>
+        <source>Call</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>In store</source>
+        <translation>到店</translation>
+    </message>
+    <message>
+        <source>SMS</source>
+        <translation>短信</translation>
+    </message>
+    <message>
+        <source>Top</source>
+        <translation>上装</translation>
+    </message>
+    <message>
+        <source>Bottom</source>
+        <translation>下装</translation>
+    </message>
+    <message>
+        <source>Shoes</source>
+        <translation>鞋码</translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <source>Sizes</source>
+        <translation>尺码</translation>
+    </message>
+    <message>
+        <source>Preferences</source>
+        <translation>偏好</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>{name} (manager)</source>
+        <translation>{name}（店长）</translation>
+    </message>
+    <message>
+        <source>GuideDesk — {store} — {guide}</source>
+        <translation>导购工作台 — {store} — {guide}</translation>
+    </message>
+</context>
+<context>
+    <name>NavRail</name>
+    <message>
+        <source>Sign out</source>
+        <translation>退出登录</translation>
+    </message>
+</context>
+<context>
+    <name>Navigation</name>
+    <message>
+        <source>Customers</source>
+        <translation>顾客</translation>
+    </message>
+    <message>
+        <source>Tasks</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <source>Today&apos;s tasks will be here: HQ campaigns with their customer lists, follow-ups that are due, birthdays this week and new customers to greet.</source>
+        <translation>这里将显示今天的任务：总部活动和目标顾客、到期的跟进、本周生日的顾客，以及需要问候的新客。</translation>
+    </message>
+    <message>
+        <source>Content</source>
+        <translation>内容</translation>
+    </message>
+    <message>
+        <source>Campaign copy, outfits and product cards will be here, ready to copy into WeChat for the customers you choose.</source>
+        <translation>这里将提供活动软文、推荐搭配和商品卡片，选好顾客后可一键复制到微信。</translation>
+    </message>
+    <message>
+        <source>Appointments</source>
+        <translation>预约</translation>
+    </message>
+    <message>
+        <source>Your calendar of fittings and visits will be here, with reminders and clash checks.</source>
+        <translation>这里将显示试衣和到店预约日历，带提醒和时间冲突检查。</translation>
+    </message>
+    <message>
+        <source>Performance</source>
+        <translation>业绩</translation>
+    </message>
+    <message>
+        <source>Your sales, conversions and progress toward this month&apos;s target will be here.</source>
+        <translation>这里将显示你的业绩、成交转化和本月目标进度。</translation>
+    </message>
+</context>
+<context>
+    <name>ProfilePane</name>
+    <message>
+        <source>Choose a customer on the left, or search by the last 4 digits of a phone.</source>
+        <translation>在左侧选择一位顾客，或输入手机尾号后四位搜索。</translation>
+    </message>
+    <message>
+        <source>Show number</source>
+        <translation>显示号码</translation>
+    </message>
+    <message>
+        <source>Shows the full number; every reveal is recorded.</source>
+        <translation>显示完整号码；每次查看都会被记录。</translation>
+    </message>
+    <message>
+        <source>Log follow-up</source>
+        <translation>记跟进</translation>
+    </message>
+    <message>
+        <source>Edit</source>
+        <translation>编辑资料</translation>
+    </message>
+    <message>
+        <source>{points} points</source>
+        <translation>{points} 积分</translation>
+    </message>
+    <message>
+        <source>Changes for this customer waiting to sync: {n}</source>
+        <translation>该顾客有 {n} 条改动待同步</translation>
+    </message>
+    <message>
+        <source>Edits that were not kept</source>
+        <translation>未被采纳的修改</translation>
+    </message>
+    <message>
+        <source>{field}: kept “{kept}”, lost “{lost}” ({who}, {when})</source>
+        <translation>{field}：保留“{kept}”，未采纳“{lost}”（{who}，{when}）</translation>
+    </message>
+    <message>
+        <source>About</source>
+        <translation>资料</translation>
+    </message>
+    <message>
+        <source>Guide</source>
+        <translation>导购</translation>
+    </message>
+    <message>
+        <source>Birthday</source>
+        <translation>生日</translation>
+    </message>
+    <message>
+        <source>Tags</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <source>Sizes</source>
+        <translation>尺码</translation>
+    </message>
+    <message>
+        <source>Preferences</source>
+        <translation>偏好</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Spent in 12 months</source>
+        <translation>近一年消费</translation>
+    </message>
+    <message>
+        <source>Member since</source>
+        <translation>入会时间</translation>
+    </message>
+    <message>
+        <source>Follow-ups</source>
+        <translation>跟进记录</translation>
+    </message>
+    <message>
+        <source>No follow-ups yet.</source>
+        <translation>还没有跟进记录。</translation>
+    </message>
+    <message>
+        <source>waiting to sync</source>
+        <translation>待同步</translation>
+    </message>
+    <message>
+        <source>Next follow-up: {day}</source>
+        <translation>下次跟进：{day}</translation>
+    </message>
+    <message>
+        <source>Purchases</source>
+        <translation>购买记录</translation>
+    </message>
+    <message>
+        <source>No purchases yet.</source>
+        <translation>还没有购买记录。</translation>
+    </message>
+</context>
+<context>
+    <name>RejectedDialog</name>
+    <message>
+        <source>Changes refused by HQ</source>
+        <translation>被总部退回的改动</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation>改动</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>HQ refused these changes. They are kept here; tell your manager.</source>
+        <translation>总部没有接受这些改动。它们保存在本机，请告知店长。</translation>
+    </message>
+</context>
+<context>
+    <name>SignInView</name>
+    <message>
+        <source>GuideDesk</source>
+        <translation>导购工作台</translation>
+    </message>
+    <message>
+        <source>PIN</source>
+        <translation>PIN 码</translation>
+    </message>
+    <message>
+        <source>Sign in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <source>Sync now</source>
+        <translation>立即同步</translation>
+    </message>
+    <message>
+        <source>Guide</source>
+        <translation>导购</translation>
+    </message>
+    <message>
+        <source>{name} (manager)</source>
+        <translation>{name}（店长）</translation>
+    </message>
+    <message>
+        <source>No guides on this terminal yet: sync first, or ask IT to enrol it.</source>
+        <translation>本机还没有导购名单：请先同步，或请信息部登记本机。</translation>
+    </message>
+    <message>
+        <source>Type your PIN.</source>
+        <translation>请输入 PIN 码。</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>正在验证…</translation>
+    </message>
+    <message>
+        <source>Wrong PIN. Tries left before a one-minute pause: {n}</source>
+        <translation>PIN 码不对。再错 {n} 次将暂停一分钟。</translation>
+    </message>
+    <message>
+        <source>You can try again now.</source>
+        <translation>现在可以重试了。</translation>
+    </message>
+    <message>
+        <source>Too many wrong PINs. Try again in {s} seconds.</source>
+        <translation>PIN 码错误次数过多，请 {s} 秒后再试。</translation>
+    </message>
+</context>
+<context>
+    <name>SyncController</name>
+    <message>
+        <source>Sync failed unexpectedly (details were logged).</source>
+        <translation>同步意外失败（详情已记录）。</translation>
+    </message>
+</context>
+<context>
+    <name>SyncProgressBar</name>
+    <message>
+        <source>First sync: %v / %m</source>
+        <translation>首次同步：%v / %m</translation>
+    </message>
+</context>
+<context>
+    <name>SyncStatusLabel</name>
+    <message>
+        <source>F5: sync now</source>
+        <translation>F5：立即同步</translation>
+    </message>
+    <message>
+        <source>Not enrolled: please contact IT</source>
+        <translation>未登记，请联系信息部</translation>
+    </message>
+    <message>
+        <source>Syncing…</source>
+        <translation>正在同步…</translation>
+    </message>
+    <message>
+        <source>This terminal was switched off by HQ and its data removed: contact IT</source>
+        <translation>本终端已被总部停用，本机数据已清除：请联系信息部</translation>
+    </message>
+    <message>
+        <source>Offline: changes are kept here and sent when HQ is reachable</source>
+        <translation>离线：改动先存在本机，连上总部后自动上传</translation>
+    </message>
+    <message>
+        <source>Sync problem: {error}</source>
+        <translation>同步出错：{error}</translation>
+    </message>
+    <message>
+        <source>Last synced {when}</source>
+        <translation>上次同步 {when}</translation>
+    </message>
+    <message>
+        <source>Never synced</source>
+        <translation>还没有同步过</translation>
+    </message>
+    <message>
+        <source>Waiting to upload: {n}</source>
+        <translation>{n} 条改动待上传</translation>
+    </message>
+    <message>
+        <source>All changes uploaded</source>
+        <translation>改动已全部上传</translation>
+    </message>
+    <message>
+        <source>Refused by HQ: {n}</source>
+        <translation>{n} 条被总部退回</translation>
+    </message>
+</context>
+<context>
+    <name>Workbench</name>
+    <message>
+        <source>GuideDesk — sign in</source>
+        <translation>导购工作台 — 登录</translation>
+    </message>
+</context>
+<context>
+    <name>_SavingDialog</name>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,1 @@
+"""Everything that crosses the wire: the protocol, the terminal's sync engine, the HQ server."""

@@ -1,0 +1,434 @@
+"""The sync engine: push the outbox, pull HQ's changes, apply them. No Qt.
+
+One ``sync_once()`` is: push every pending mutation in batches (HQ answers each one
+applied / duplicate / rejected; only then does it leave the outbox), then pull pages after
+the cursor and hand each page to the replica, which applies it together with the new
+cursor in one transaction. Push comes first so that a customer HQ moved away is dropped
+only after what the guide typed for them is on HQ.
+
+Failures: network errors, timeouts, 5xx and garbage answers are retried with exponential
+backoff and jitter, then reported in plain words; the outbox is never touched by a
+failure. 401/403/426 are not retried: they need a person (re-enrol, revoked, update).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import httpx
+
+from sync import protocol
+
+log = logging.getLogger(__name__)
+
+
+class Replica(Protocol):
+    """What the engine needs from the local store (implemented by app.store.replica)."""
+
+    def pending_mutations(self, limit: int) -> list[dict[str, Any]]: ...
+    def pending_count(self) -> int: ...
+    def acknowledge(self, results: list[dict[str, Any]]) -> None: ...
+    def note_push_attempt(self, mutation_ids: list[str]) -> None: ...
+    def cursor(self) -> str | None: ...
+    def apply_page(self, changes: list[dict[str, Any]], cursor: str | None, more: bool) -> None: ...
+    def is_ready(self) -> bool: ...
+    def reset(self) -> None: ...
+    def wipe(self) -> None: ...
+    def entity_versions(self, entity: str) -> list[tuple[str, int]]: ...
+    def set_state(self, **values: str | None) -> None: ...
+    def get_state(self, key: str) -> str | None: ...
+
+
+class SyncError(Exception):
+    """A known sync failure, with a message a guide can read."""
+
+    offline = False
+    retryable = False
+
+
+class OfflineError(SyncError):
+    offline = True
+    retryable = True
+
+
+class ServerError(SyncError):
+    retryable = True
+
+
+class AuthError(SyncError):
+    pass
+
+
+class RevokedError(SyncError):
+    pass
+
+
+class UpgradeRequired(SyncError):
+    pass
+
+
+class ResetRequired(SyncError):
+    pass
+
+
+class RequestRejected(SyncError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class SyncProgress:
+    phase: str  # 'push' or 'pull'
+    done: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    ok: bool
+    pushed: int = 0
+    rejected: int = 0
+    pulled: int = 0
+    offline: bool = False
+    revoked: bool = False
+    error: str | None = None
+    ready: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Exponential backoff with full jitter: attempt n waits up to base * 2**n, capped."""
+
+    attempts: int = 4
+    base_s: float = 0.5
+    cap_s: float = 15.0
+
+    def delay(self, attempt: int, rng: Callable[[], float]) -> float:
+        return min(self.cap_s, self.base_s * (2**attempt)) * (0.5 + rng() / 2)
+
+
+@dataclass(slots=True)
+class Timings:
+    """Where a sync's time went (for benchmarks and the log): per endpoint, seconds."""
+
+    http_s: dict[str, float] = field(default_factory=dict)  # request out, answer in
+    server_s: dict[str, float] = field(default_factory=dict)  # HQ's own Server-Timing
+    decode_s: dict[str, float] = field(default_factory=dict)
+    bytes_in: dict[str, int] = field(default_factory=dict)
+    apply_s: float = 0.0
+
+    def add(
+        self, path: str, http_s: float, decode_s: float, size: int, server_s: float = 0.0
+    ) -> None:
+        self.http_s[path] = self.http_s.get(path, 0.0) + http_s
+        self.server_s[path] = self.server_s.get(path, 0.0) + server_s
+        self.decode_s[path] = self.decode_s.get(path, 0.0) + decode_s
+        self.bytes_in[path] = self.bytes_in.get(path, 0) + size
+
+
+def _server_seconds(header: str) -> float:
+    """The sum of ``dur=`` (milliseconds) in a Server-Timing header, in seconds."""
+    total = 0.0
+    for metric in header.split(","):
+        for part in metric.split(";"):
+            name, _, value = part.strip().partition("=")
+            if name == "dur":
+                try:
+                    total += float(value) / 1000
+                except ValueError:
+                    pass
+    return total
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class HQClient:
+    """The HTTP side: one POST per protocol call, errors mapped to SyncError types."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        timeout_s: float = 30.0,
+        backoff: Backoff = Backoff(),
+        sleep: Callable[[float], None] = time.sleep,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"),
+            headers=headers,
+            transport=transport,
+            timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0)),
+        )
+        self.backoff = backoff
+        self.sleep = sleep
+        self.rng = rng
+        self.timings = Timings()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> HQClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def call(
+        self,
+        path: str,
+        body: dict[str, Any],
+        parse: Callable[[dict[str, Any]], Any] | None = None,
+    ) -> Any:
+        """POST with retries on network errors, 5xx and answers of the wrong shape; never a
+        tight loop. ``parse`` turns the answer into what the caller needs and raises
+        ``ServerError`` when its shape is wrong (as a proxy's garbage would be)."""
+        body = {"protocol": protocol.PROTOCOL_VERSION, **body}
+        attempt = 0
+        while True:
+            try:
+                answer = self._post_once(path, body)
+                return parse(answer) if parse is not None else answer
+            except SyncError as exc:
+                if not exc.retryable or attempt + 1 >= self.backoff.attempts:
+                    raise
+                delay = self.backoff.delay(attempt, self.rng)
+                log.info("sync %s failed (%s); retrying in %.1fs", path, exc, delay)
+                self.sleep(delay)
+                attempt += 1
+
+    def _post_once(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        started = time.perf_counter()
+        try:
+            response = self._http.post(path, content=json.dumps(body, ensure_ascii=False))
+        except httpx.TimeoutException as exc:
+            raise OfflineError("总部服务器响应超时，稍后自动重试 (HQ timed out)") from exc
+        except httpx.TransportError as exc:
+            raise OfflineError("无法连接总部服务器：离线工作中 (HQ unreachable)") from exc
+        received = time.perf_counter()
+        try:
+            answer = json.loads(response.content)
+        except ValueError:
+            answer = None
+        self.timings.add(
+            path,
+            received - started,
+            time.perf_counter() - received,
+            len(response.content),
+            _server_seconds(response.headers.get("server-timing", "")),
+        )
+        if not isinstance(answer, dict):
+            if response.status_code >= 500 or response.is_success:
+                raise ServerError(f"总部返回了无法识别的应答 (HTTP {response.status_code})")
+            raise RequestRejected(f"总部拒绝了请求 (HTTP {response.status_code})")
+        if response.is_success:
+            return answer
+        code = answer.get("error", "")
+        message = answer.get("message") or f"HTTP {response.status_code}"
+        if response.status_code >= 500:
+            raise ServerError(f"总部服务器出错：{message}")
+        if code == "revoked":
+            raise RevokedError("本终端已被总部停用，本机顾客数据已清除 (terminal revoked)")
+        if code == "unauthorized" or response.status_code == 401:
+            raise AuthError("终端凭证无效，请重新登记 (terminal credential not accepted)")
+        if code == "upgrade_required" or response.status_code == 426:
+            raise UpgradeRequired(f"请升级 GuideDesk：{message}")
+        if code == "reset_required":
+            raise ResetRequired(message)
+        raise RequestRejected(f"总部拒绝了请求：{message}")
+
+
+def enroll(
+    base_url: str,
+    code: str,
+    terminal_name: str = "",
+    *,
+    transport: httpx.BaseTransport | None = None,
+) -> protocol.EnrollResponse:
+    """Trade a one-time enrolment code for this terminal's credential."""
+    with HQClient(base_url, transport=transport, backoff=Backoff(attempts=2)) as hq:
+        answer = hq.call("/v1/enroll", {"code": code.strip(), "terminal_name": terminal_name})
+    return protocol.EnrollResponse.model_validate(answer)
+
+
+class SyncEngine:
+    """Push, pull, apply — against one ``Replica`` and one HQ."""
+
+    def __init__(
+        self,
+        replica: Replica,
+        *,
+        base_url: str,
+        token: str,
+        transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], datetime] = _utc_now,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: Callable[[], float] = random.random,
+        backoff: Backoff = Backoff(),
+        push_batch: int = 200,
+        page_size: int = 2000,
+        verify_every: int = 20,
+        on_revoked: Callable[[], None] | None = None,
+    ) -> None:
+        self.replica = replica
+        self.hq = HQClient(
+            base_url, token=token, transport=transport, backoff=backoff, sleep=sleep, rng=rng
+        )
+        self.clock = clock
+        self.push_batch = min(push_batch, protocol.MAX_PUSH_BATCH)
+        self.page_size = min(page_size, protocol.MAX_PULL_LIMIT)
+        self.verify_every = verify_every
+        self.on_revoked = on_revoked
+
+    def close(self) -> None:
+        self.hq.close()
+        close_replica = getattr(self.replica, "close", None)
+        if close_replica:
+            close_replica()
+
+    def sync_once(self, progress: Callable[[SyncProgress], None] | None = None) -> SyncReport:
+        report = lambda **kw: SyncReport(ready=self.replica.is_ready(), **kw)  # noqa: E731
+        self.replica.set_state(last_attempt_at=iso(self.clock()))
+        pushed = rejected = pulled = 0
+        try:
+            pushed, rejected = self.push(progress)
+            pulled = self.pull(progress)
+            self._maybe_verify()
+        except RevokedError as exc:
+            self.replica.wipe()
+            if self.on_revoked:
+                self.on_revoked()
+            return SyncReport(ok=False, revoked=True, error=str(exc))
+        except SyncError as exc:
+            self.replica.set_state(last_error=str(exc), offline="1" if exc.offline else "0")
+            return report(
+                ok=False,
+                pushed=pushed,
+                rejected=rejected,
+                pulled=pulled,
+                offline=exc.offline,
+                error=str(exc),
+            )
+        self.replica.set_state(last_sync_at=iso(self.clock()), last_error="", offline="0")
+        return report(ok=True, pushed=pushed, rejected=rejected, pulled=pulled)
+
+    def push(self, progress: Callable[[SyncProgress], None] | None = None) -> tuple[int, int]:
+        """Send the outbox in order until nothing is pending. Returns (accepted, rejected)."""
+        total = self.replica.pending_count()
+        accepted = refused = 0
+        while True:
+            batch = self.replica.pending_mutations(self.push_batch)
+            if not batch:
+                return accepted, refused
+            self.replica.note_push_attempt([m["id"] for m in batch])
+            results = self.hq.call(
+                "/v1/push",
+                {"mutations": batch},
+                parse=functools.partial(self._results, batch=batch),
+            )
+            if not results:
+                # No progress: stop here rather than resend the same batch in a loop.
+                raise ServerError("总部没有确认上传的记录，稍后自动重试 (HQ acknowledged nothing)")
+            self.replica.acknowledge(results)
+            refused += sum(r["status"] == "rejected" for r in results)
+            accepted += sum(r["status"] != "rejected" for r in results)
+            if progress:
+                progress(SyncProgress("push", accepted + refused, total))
+
+    @staticmethod
+    def _results(answer: dict[str, Any], batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        try:
+            parsed = protocol.PushResponse.model_validate(answer)
+        except ValueError as exc:
+            raise ServerError("总部对上传的应答格式不对") from exc
+        sent = {m["id"] for m in batch}
+        results = [r.model_dump() for r in parsed.results if r.id in sent]
+        # A mutation HQ did not answer for stays pending: it is sent again next time.
+        return results
+
+    def pull(self, progress: Callable[[SyncProgress], None] | None = None) -> int:
+        pulled = 0
+        total = 0
+        cursor = self.replica.cursor()
+        while True:
+            try:
+                changes, cursor, more, remaining = self.hq.call(
+                    "/v1/pull", {"cursor": cursor, "limit": self.page_size}, parse=self._page
+                )
+            except ResetRequired:
+                log.warning("HQ asked for a full resync (cursor %s too old)", cursor)
+                self.replica.reset()
+                cursor = None
+                continue
+            started = time.perf_counter()
+            self.replica.apply_page(changes, cursor, more)
+            self.hq.timings.apply_s += time.perf_counter() - started
+            pulled += len(changes)
+            # HQ's "remaining" is an estimate; the last page settles it.
+            total = max(total, pulled + remaining) if more else pulled
+            if progress:
+                progress(SyncProgress("pull", pulled, total))
+            if not more:
+                return pulled
+
+    @staticmethod
+    def _page(answer: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None, bool, int]:
+        # Pages are large: check the shape cheaply instead of building a model per change.
+        changes = answer.get("changes")
+        cursor = answer.get("cursor")
+        if not isinstance(changes, list) or not (cursor is None or isinstance(cursor, str)):
+            raise ServerError("总部返回的变更页格式不对")
+        for change in changes:
+            if not (
+                isinstance(change, dict)
+                and change.get("op") in ("upsert", "delete")
+                and isinstance(change.get("entity"), str)
+                and isinstance(change.get("id"), str)
+                and isinstance(change.get("version"), int)
+                and isinstance(change.get("data", {}), dict)
+            ):
+                raise ServerError("总部返回的变更记录格式不对")
+        return changes, cursor, bool(answer.get("more")), int(answer.get("remaining") or 0)
+
+    def _maybe_verify(self) -> None:
+        count = int(self.replica.get_state("syncs_since_verify") or 0) + 1
+        if count < self.verify_every:
+            self.replica.set_state(syncs_since_verify=str(count))
+            return
+        self.replica.set_state(syncs_since_verify="0")
+        if self.verify():
+            return
+        log.warning("local data drifted from HQ: full resync")
+        self.replica.reset()
+        self.pull()
+
+    def verify(self) -> bool:
+        """Compare per-entity checksums with HQ. True when equal (or HQ moved on meanwhile)."""
+        answer = self.hq.call("/v1/checksum", {"entities": list(protocol.ENTITIES)})
+        parsed = protocol.ChecksumResponse.model_validate(answer)
+        if parsed.cursor != self.replica.cursor():
+            return True  # HQ has newer changes; compare next time rather than guess
+        for entity, theirs in parsed.checksums.items():
+            if entity not in protocol.ENTITIES:
+                continue
+            ours = protocol.checksum_of(self.replica.entity_versions(entity))
+            if ours != theirs:
+                log.warning("checksum mismatch on %s: %s != %s", entity, ours, theirs)
+                return False
+        return True

@@ -1,0 +1,435 @@
+"""``guidedesk-hq``: HQ operations' admin command (总部运营 and IT).
+
+One sub-command, one function. Each exits 0 on success and 1 on a known failure with a
+one-line message on stderr; ``--json`` prints what scripts read. Every command takes
+``--db URL`` (or ``GUIDEDESK_HQ_DB``); the default is an SQLite file in the user's data
+folder, which is all a small brand or the demo needs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from sync.hq import importers
+from sync.hq.app import DB_ENV
+from sync.hq.storage import HQStorage, StorageError, iso
+
+PROG = "guidedesk-hq"
+_DEMO_MARKER = "demo_brand"
+
+
+class CommandError(Exception):
+    """A known failure of a command, said in one line."""
+
+
+def default_db_url() -> str:
+    from platformdirs import user_data_dir
+
+    return f"sqlite:///{Path(user_data_dir('GuideDesk-HQ', appauthor=False)) / 'hq.sqlite3'}"
+
+
+def _db_url(args: argparse.Namespace) -> str:
+    return args.db or os.environ.get(DB_ENV) or default_db_url()
+
+
+@contextmanager
+def _storage(args: argparse.Namespace, *, initialised: bool = True) -> Iterator[HQStorage]:
+    storage = HQStorage(_db_url(args))
+    try:
+        if initialised:
+            storage.require_schema()
+        yield storage
+    finally:
+        storage.close()
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+# -- commands ----------------------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    with _storage(args, initialised=False) as storage:
+        version = storage.migrate()
+    print(f"HQ database ready (schema version {version})")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from sync.hq.app import create_app
+
+    db_url = _db_url(args)
+    with _storage(args, initialised=False) as storage:
+        storage.migrate()  # once, before any worker starts
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": "info",
+        "access_log": args.access_log,
+    }
+    if args.workers > 1:
+        # Worker processes build their own app: pass an import string and the URL by env.
+        os.environ[DB_ENV] = db_url
+        uvicorn.run(
+            "sync.hq.app:create_app_from_env", factory=True, workers=args.workers, **options
+        )
+    else:
+        uvicorn.run(create_app(db_url), **options)
+    return 0
+
+
+def cmd_add_store(args: argparse.Namespace) -> int:
+    with _storage(args) as storage:
+        storage.add_store(args.code, args.name, args.city)
+    print(f"store {args.code} saved")
+    return 0
+
+
+def cmd_add_guide(args: argparse.Namespace) -> int:
+    with _storage(args) as storage:
+        storage.add_guide(
+            args.code, args.name, store_id=args.store, is_manager=args.manager, pin=args.pin
+        )
+    print(f"guide {args.code} saved")
+    return 0
+
+
+def _import(args: argparse.Namespace, run: Callable[..., importers.ImportReport]) -> int:
+    with _storage(args) as storage:
+        report = run(storage, Path(args.file))
+    for error in report.refused:
+        print(error, file=sys.stderr)
+    if args.json:
+        _print_json(report.as_dict())
+    else:
+        print(report.summary())
+    return 1 if report.refused else 0
+
+
+def cmd_import_customers(args: argparse.Namespace) -> int:
+    return _import(args, importers.import_customers)
+
+
+def cmd_import_purchases(args: argparse.Namespace) -> int:
+    return _import(args, importers.import_purchases)
+
+
+def cmd_enroll_code(args: argparse.Namespace) -> int:
+    with _storage(args) as storage:
+        code = storage.create_enroll_code(args.store, hours=args.hours)
+    print(code)  # alone on stdout: scripts and the demo read it
+    return 0
+
+
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    with _storage(args) as storage:
+        started = time.perf_counter()
+        counts = load_demo(storage, customers=args.customers, seed=args.seed)
+        seconds = time.perf_counter() - started
+    if counts is None:
+        print("demo data is already loaded")
+    else:
+        summary = ", ".join(f"{v} {k}" for k, v in counts.items())
+        print(f"demo brand loaded in {seconds:.1f} s: {summary}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    with _storage(args) as storage:
+        if args.store:
+            stores, _ = storage.stores_and_guides()
+            if args.store not in stores:
+                raise CommandError(f"store {args.store} does not exist")
+        meta = storage.meta()
+        status = {
+            "database": storage.engine.url.render_as_string(hide_password=True),
+            "schema_version": int(meta.get("schema_version", 0)),
+            "store": args.store,
+            "counts": storage.counts(args.store),
+            "head": storage.head_cursor(args.store) if args.store else None,
+            "horizon": meta.get("horizon") or None,
+            "compacted_at": meta.get("compacted_at"),
+            "demo": json.loads(meta[_DEMO_MARKER]) if _DEMO_MARKER in meta else None,
+        }
+    if args.json:
+        _print_json(status)
+    else:
+        print(f"database  {status['database']} (schema {status['schema_version']})")
+        if args.store:
+            print(f"store     {args.store}")
+        for name, count in status["counts"].items():
+            print(f"{name:<17} {count:>10}")
+    return 0
+
+
+def cmd_move_customer(args: argparse.Namespace) -> int:
+    with _storage(args) as storage:
+        result = storage.move_customer(args.customer_id, args.guide)
+    if not result.moved:
+        print(f"customer {args.customer_id} already belongs to {args.guide}")
+    else:
+        print(
+            f"customer {result.customer_id}: {result.from_guide or '-'} ({result.from_store})"
+            f" -> {result.to_guide} ({result.to_store}); handover task {result.task_id}"
+        )
+    return 0
+
+
+def cmd_depart_guide(args: argparse.Namespace) -> int:
+    with _storage(args) as storage:
+        results = storage.depart_guide(args.guide_id, args.to)
+    print(f"guide {args.guide_id} deactivated; {len(results)} customer(s) handed to {args.to}")
+    return 0
+
+
+def cmd_revoke_terminal(args: argparse.Namespace) -> int:
+    with _storage(args) as storage:
+        storage.revoke_terminal(args.terminal_id)
+    print(f"terminal {args.terminal_id} revoked: it wipes its data on its next contact")
+    return 0
+
+
+def cmd_list_terminals(args: argparse.Namespace) -> int:
+    with _storage(args) as storage:
+        rows = storage.list_terminals()
+    if args.json:
+        _print_json(rows)
+        return 0
+    for row in rows:
+        state = "revoked" if row["revoked_at"] else "active"
+        print(
+            f"{row['id']}  {row['store_id']}  {state:<7}  last seen {row['last_seen_at'] or '-'}"
+            f"  {row['name']}"
+        )
+    if not rows:
+        print("no terminals enrolled")
+    return 0
+
+
+def cmd_compact(args: argparse.Namespace) -> int:
+    with _storage(args) as storage:
+        report = storage.compact(older_than_days=args.older_than_days)
+    if args.json:
+        _print_json({"horizon": report.horizon, "removed": report.removed})
+    else:
+        print(f"removed {report.removed} change row(s); horizon {report.horizon or '-'}")
+    return 0
+
+
+# -- the demo brand ----------------------------------------------------------------------
+
+_DEMO_CONTENT = (
+    ("brand", "copy", "秋冬新品｜羊绒系列到店", "今年的羊绒系列到店啦，柔软亲肤，欢迎来店试穿。"),
+    ("brand", "outfit", "通勤穿搭：西装外套 + 针织连衣裙", "一件外套三种穿法，周末来店帮您搭配。"),
+    ("brand", "copy", "品牌故事：一件大衣的诞生", "从面料到版型，我们为一件大衣打磨了十八个月。"),
+    ("service", "tip", "羊毛大衣的保养方法", "挂在宽肩衣架上，避免暴晒；起球请用专用去球器。"),
+    ("service", "copy", "会员服务：免费修改裤长", "会员购买裤装可免费修改裤长，三天内取件。"),
+    ("selling", "copy", "会员日 9 折", "本周六会员日，全场正价商品 9 折，积分双倍。"),
+)
+
+
+def demo_records(brand: Any) -> dict[str, Any]:
+    """The demo brand as wire records, the keyword arguments of ``HQStorage.load_brand``
+    (customers and purchases as iterators: 200,000 customers never sit in memory)."""
+    from app.domain.customers import to_record
+    from sync.hq.auth import pin_verifier
+
+    verifiers: dict[str, str] = {}  # argon2 takes ~0.1 s: every demo guide shares one PIN
+
+    def guide_record(guide: Any) -> dict[str, Any]:
+        pin = guide.pin
+        if pin and pin not in verifiers:
+            verifiers[pin] = pin_verifier(pin)
+        return {
+            "id": guide.id,
+            "store_id": guide.store_id,
+            "name": guide.name,
+            "is_manager": guide.is_manager,
+            "active": True,
+            "pin_verifier": verifiers.get(pin) if pin else None,
+        }
+
+    def customer_records() -> Iterator[dict[str, Any]]:
+        for c in brand.iter_customers():
+            yield {
+                "id": c.id,
+                "store_id": c.store_id,
+                "guide_id": c.guide_id,
+                "name": c.name,
+                "phone": c.phone,
+                "gender": c.gender,
+                "birthday": c.birthday,
+                "tier": c.tier.value,
+                "points": c.points,
+                "tags": list(c.tags),
+                "sizes": c.sizes,
+                "preferences": c.preferences,
+                "note": c.note,
+                "joined_at": c.joined_at,
+            }
+
+    def purchase_records() -> Iterator[dict[str, Any]]:
+        for p in brand.iter_purchases():
+            yield {
+                "id": p.id,
+                "customer_id": p.customer_id,
+                "store_id": p.store_id,
+                "guide_id": p.guide_id,
+                "paid_at": p.paid_at,
+                "amount_cents": p.amount_cents,
+                "items": [
+                    {"sku": i.sku, "qty": i.qty, "price_cents": i.price_cents} for i in p.items
+                ],
+            }
+
+    published = iso(datetime.combine(brand.today, datetime.min.time(), tzinfo=UTC))
+    content = [
+        {
+            "id": f"CT{n:03d}",
+            "kind": kind,
+            "title": title,
+            "body": body,
+            "images": [],
+            "skus": [brand.products[(n * 17) % len(brand.products)].sku] if brand.products else [],
+            "category_631": category,
+            "published_at": published,
+            "expires_at": None,
+        }
+        for n, (category, kind, title, body) in enumerate(_DEMO_CONTENT, 1)
+    ]
+    return {
+        "stores_": [to_record(s) for s in brand.stores],
+        "guides_": [guide_record(g) for g in brand.guides],
+        "products_": [{**to_record(p), "image": None} for p in brand.products],
+        "customers_": customer_records(),
+        "purchases_": purchase_records(),
+        "followups_": (
+            {**to_record(f), "channel": f.channel.value} for f in brand.iter_followups()
+        ),
+        "content_": content,
+    }
+
+
+def load_demo(
+    storage: HQStorage, *, customers: int, seed: int = 20261122, today: date | None = None
+) -> dict[str, int] | None:
+    """Load the demo brand into an empty HQ (None if it is loaded already)."""
+    from app.domain.demo_brand import generate_brand
+
+    if _DEMO_MARKER in storage.meta():
+        return None
+    brand = generate_brand(customers, seed=seed, today=today or datetime.now(UTC).date())
+    return storage.load_brand(
+        **demo_records(brand),
+        meta={_DEMO_MARKER: json.dumps({"customers": customers, "seed": seed})},
+    )
+
+
+def prepare_demo(db_url: str, customers: int = 2_000, *, seed: int = 20261122) -> None:
+    """A ready demo HQ at ``db_url``: schema plus the demo brand (idempotent)."""
+    with HQStorage(db_url) as storage:
+        storage.migrate()
+        load_demo(storage, customers=customers, seed=seed)
+
+
+# -- argument parsing --------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        metavar="URL",
+        help=f"sqlite:///ABS/PATH or postgresql://… (default: ${DB_ENV} or a file in the"
+        " user's data folder)",
+    )
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, func: Callable[[argparse.Namespace], int], help_: str) -> Any:
+        p = sub.add_parser(name, parents=[common], help=help_, description=help_)
+        p.set_defaults(func=func)
+        return p
+
+    command("init", cmd_init, "create or upgrade the HQ database")
+    p = command("serve", cmd_serve, "run the HQ server (HTTP)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL)")
+    p.add_argument("--access-log", action="store_true", help="log every request")
+    p = command("add-store", cmd_add_store, "add or rename a store")
+    p.add_argument("code")
+    p.add_argument("name")
+    p.add_argument("--city", default="")
+    p = command("add-guide", cmd_add_guide, "add or update a guide (导购)")
+    p.add_argument("code")
+    p.add_argument("name")
+    p.add_argument("--store", required=True, metavar="CODE")
+    p.add_argument("--manager", action="store_true", help="the store manager (店长)")
+    p.add_argument("--pin", help="sign-in PIN, 4–8 digits (stored only as an argon2 hash)")
+    for name, func, what in (
+        ("import-customers", cmd_import_customers, "import members from a CRM CSV file"),
+        ("import-purchases", cmd_import_purchases, "import orders from a CRM CSV file"),
+    ):
+        p = command(name, func, what)
+        p.add_argument("file", metavar="FILE.csv")
+        p.add_argument("--json", action="store_true")
+    p = command("enroll-code", cmd_enroll_code, "print a one-time code to enrol a terminal")
+    p.add_argument("--store", required=True, metavar="CODE")
+    p.add_argument("--hours", type=float, default=24, help="validity (default 24)")
+    p = command("demo-data", cmd_demo_data, "load the demo brand into an empty HQ")
+    p.add_argument("--customers", type=int, default=2_000)
+    p.add_argument("--seed", type=int, default=20261122)
+    p = command("status", cmd_status, "counts, brand-wide or for one store")
+    p.add_argument("--store", metavar="CODE")
+    p.add_argument("--json", action="store_true")
+    p = command("move-customer", cmd_move_customer, "give a customer to another guide")
+    p.add_argument("customer_id")
+    p.add_argument("--guide", required=True, metavar="GUIDE_ID")
+    p = command("depart-guide", cmd_depart_guide, "a guide leaves: hand over all customers")
+    p.add_argument("guide_id")
+    p.add_argument("--to", required=True, metavar="GUIDE_ID")
+    p = command("revoke-terminal", cmd_revoke_terminal, "revoke a lost or retired terminal")
+    p.add_argument("terminal_id")
+    p = command("list-terminals", cmd_list_terminals, "enrolled terminals")
+    p.add_argument("--json", action="store_true")
+    p = command("compact", cmd_compact, "compact the change log")
+    p.add_argument(
+        "--older-than-days",
+        type=int,
+        default=30,
+        help="terminals silent for longer no longer hold the log back (default 30)",
+    )
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (CommandError, StorageError, importers.ImportFileError) as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+    except sa.exc.OperationalError as exc:
+        reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
+        print(f"{PROG}: cannot use the database: {reason}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

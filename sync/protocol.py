@@ -1,0 +1,197 @@
+"""The GuideDesk sync protocol: the messages terminals and HQ exchange, version 1.
+
+Every request body carries ``protocol``; HQ answers a version it no longer speaks with
+HTTP 426 and ``{"error": "upgrade_required"}`` so an old terminal says "please update"
+instead of crashing. Errors always have the shape of :class:`ErrorBody`.
+
+Endpoints (all POST, JSON, ``Authorization: Bearer <terminal token>`` except enroll):
+
+``/v1/enroll``    EnrollRequest   -> EnrollResponse
+``/v1/hello``     HelloRequest    -> HelloResponse      (who am I, server time)
+``/v1/push``      PushRequest     -> PushResponse       (idempotent by mutation id)
+``/v1/pull``      PullRequest     -> PullResponse       (paged cursor over the change log)
+``/v1/checksum``  ChecksumRequest -> ChecksumResponse   (per-entity digests for drift)
+
+Pull cursor: an opaque string. HQ's change log orders changes by (txid, seq); a change is
+only handed out once every transaction that could still commit below it has finished,
+so the cursor never skips a change committed out of order (see sync/hq/storage.py).
+
+Entities on the wire (``Change.entity``): store, guide, product, customer, purchase,
+followup, content, task, task_target, share, appointment, conflict. ``Change.op`` is
+``upsert`` (``data`` is the whole record) or ``delete`` (a tombstone; for a customer,
+``data.reason`` says ``moved`` when HQ moved them out of this terminal's scope).
+
+Mutations (``Mutation.entity`` / ``op``), made on a terminal:
+- ``followup`` / ``create``: payload = the follow-up record (id, customer_id, channel,
+  note, next_followup_on, created_at, task_id)
+- ``customer`` / ``update``: payload = ``{"fields": {name: {"old": v0, "new": v1}}}`` for
+  the editable fields (tags, sizes, preferences, note); HQ merges field by field and
+  records a ``conflict`` when a field changed underneath.
+- ``share`` / ``create``, ``appointment`` / ``create``|``update``,
+  ``task_target`` / ``complete``, ``audit`` / ``reveal_phone``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PROTOCOL_VERSION = 1
+MIN_PROTOCOL_VERSION = 1
+
+MAX_PUSH_BATCH = 500
+MAX_PULL_LIMIT = 5000
+MAX_BODY_BYTES = 8 * 1024 * 1024
+
+ENTITIES = (
+    "store",
+    "guide",
+    "product",
+    "customer",
+    "purchase",
+    "followup",
+    "content",
+    "task",
+    "task_target",
+    "share",
+    "appointment",
+    "conflict",
+)
+MUTATION_KINDS: dict[str, tuple[str, ...]] = {
+    "followup": ("create",),
+    "customer": ("update",),
+    "share": ("create",),
+    "appointment": ("create", "update"),
+    "task_target": ("complete",),
+    "audit": ("reveal_phone",),
+}
+
+ErrorCode = Literal[
+    "bad_request",
+    "unauthorized",
+    "revoked",
+    "forbidden",
+    "not_found",
+    "upgrade_required",
+    "reset_required",
+    "too_large",
+    "invalid_code",
+    "server_error",
+]
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Request(_Message):
+    protocol: int = Field(ge=0, le=10_000)
+
+
+class ErrorBody(_Message):
+    error: ErrorCode
+    message: str
+
+
+class EnrollRequest(_Request):
+    code: str = Field(min_length=4, max_length=64)
+    terminal_name: str = Field(default="", max_length=100)
+
+
+class EnrollResponse(_Message):
+    terminal_id: str
+    token: str
+    store_id: str
+    store_name: str
+    server_time: str
+
+
+class HelloRequest(_Request):
+    pass
+
+
+class HelloResponse(_Message):
+    terminal_id: str
+    store_id: str
+    server_time: str
+    protocol: int
+
+
+class Mutation(_Message):
+    id: str = Field(min_length=8, max_length=64)
+    guide_id: str = Field(min_length=1, max_length=64)
+    entity: str = Field(max_length=32)
+    op: str = Field(max_length=32)
+    entity_id: str = Field(min_length=1, max_length=128)
+    payload: dict[str, Any]
+    created_at: str = Field(max_length=40)
+
+
+class PushRequest(_Request):
+    mutations: list[Mutation] = Field(max_length=MAX_PUSH_BATCH)
+
+
+MutationStatus = Literal["applied", "duplicate", "rejected"]
+
+
+class MutationResult(_Message):
+    id: str
+    status: MutationStatus
+    reason: str = ""
+
+
+class PushResponse(_Message):
+    results: list[MutationResult]
+
+
+class PullRequest(_Request):
+    cursor: str | None = Field(default=None, max_length=64)
+    limit: int = Field(default=1000, ge=1, le=MAX_PULL_LIMIT)
+
+
+class Change(_Message):
+    entity: str
+    op: Literal["upsert", "delete"]
+    id: str
+    version: int
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class PullResponse(_Message):
+    changes: list[Change]
+    cursor: str | None
+    more: bool
+    # Rough size of the whole pull from this cursor, for a first-sync progress bar.
+    remaining: int = 0
+
+
+class ChecksumRequest(_Request):
+    entities: list[str] = Field(default_factory=list, max_length=len(ENTITIES))
+
+
+class EntityChecksum(_Message):
+    count: int
+    digest: str
+
+
+class ChecksumResponse(_Message):
+    cursor: str | None
+    checksums: dict[str, EntityChecksum]
+
+
+def checksum_of(rows: list[tuple[str, int]] | Any) -> EntityChecksum:
+    """Order-independent digest of (id, version) pairs, computed alike on both sides.
+
+    A sum of per-row hashes modulo 2**64: cheap, incremental, and independent of the
+    order each database returns rows in.
+    """
+    import hashlib
+
+    total = 0
+    count = 0
+    for entity_id, version in rows:
+        digest = hashlib.blake2b(f"{entity_id}:{version}".encode(), digest_size=8).digest()
+        total = (total + int.from_bytes(digest, "big")) % (1 << 64)
+        count += 1
+    return EntityChecksum(count=count, digest=f"{total:016x}")

@@ -1,0 +1,50 @@
+"""Shared test configuration: offscreen Qt, a private data folder, an in-memory keyring.
+
+Nothing here touches the real home folder or a real keyring (STYLE.md, pattern 16).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import keyring
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_QUICK_BACKEND", "software")
+
+from sync.credentials import MemoryKeyring
+
+FIXED_NOW = datetime(2026, 11, 22, 10, 30, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "guidedesk-home"
+    monkeypatch.setenv("GUIDEDESK_HOME", str(home))
+    monkeypatch.setenv("GUIDEDESK_HQ_DB", f"sqlite:///{tmp_path / 'hq-default.sqlite3'}")
+    return home
+
+
+@pytest.fixture(autouse=True)
+def _memory_keyring():
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    yield
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def clock():
+    """A settable clock (pass it in; never patch time)."""
+
+    class Clock:
+        def __init__(self) -> None:
+            self.now = FIXED_NOW
+
+        def __call__(self) -> datetime:
+            return self.now
+
+    return Clock()

@@ -1,0 +1,195 @@
+"""Applying HQ's pages: one transaction with the cursor, moves, resets, first-sync mode."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from app.store import customers, outbox
+from app.store.replica import TerminalReplica, sync_status
+from tests.store.helpers import customer_change
+
+NOW = "2026-11-22T10:30:00Z"
+
+
+def purchase(pid: str, cid: str, paid_at: str, cents: int, version: int) -> dict:
+    return {
+        "entity": "purchase",
+        "op": "upsert",
+        "id": pid,
+        "version": version,
+        "data": {
+            "id": pid,
+            "customer_id": cid,
+            "store_id": "S001",
+            "guide_id": "G001",
+            "paid_at": paid_at,
+            "amount_cents": cents,
+            "items": [{"sku": "SKU1", "qty": 1, "price_cents": cents}],
+        },
+    }
+
+
+def test_first_sync_is_not_ready_until_the_last_page(
+    replica: TerminalReplica, conn: sqlite3.Connection
+) -> None:
+    replica.apply_page([customer_change("C1", "张三", "13812345678", version=1)], "1.1", more=True)
+    assert not replica.is_ready() and replica.cursor() == "1.1"
+    replica.apply_page([purchase("O1", "C1", "2026-11-01T08:00:00Z", 129900, 2)], "2.2", more=False)
+    assert replica.is_ready() and replica.cursor() == "2.2"
+    # The search index was rebuilt after the trigger-less first load.
+    assert (
+        customers.search_customers(conn, customers.CustomerQuery(text="5678"), today=_today()).rows[
+            0
+        ][0]
+        == "C1"
+    )
+    profile = customers.customer_profile(conn, "C1")
+    assert profile.stage == "new" and profile.total_spent_cents == 129900
+    assert profile.purchases[0].items[0].qty == 1
+
+
+def test_failed_page_leaves_cursor_and_rows_untouched(
+    replica: TerminalReplica, conn: sqlite3.Connection
+) -> None:
+    replica.apply_page([customer_change("C1", "张三", "13812345678")], "1.1", more=False)
+    bad = customer_change("C2", "李四", "13900000000", version=2)
+    bad["data"]["name"] = None  # NOT NULL column: the insert fails
+    with pytest.raises(sqlite3.IntegrityError):
+        replica.apply_page(
+            [customer_change("C3", "王五", "13700000000", version=2), bad], "2.2", more=False
+        )
+    assert replica.cursor() == "1.1"
+    assert [r[0] for r in conn.execute("SELECT id FROM customers")] == ["C1"]
+
+
+def test_created_and_deleted_within_one_page_on_a_fresh_terminal(
+    replica: TerminalReplica, conn: sqlite3.Connection
+) -> None:
+    replica.apply_page(
+        [
+            customer_change("C1", "张三", "13812345678", version=1),
+            purchase("O1", "C1", "2026-10-01T08:00:00Z", 1000, 2),
+            {"entity": "purchase", "op": "delete", "id": "O1", "version": 3, "data": {}},
+        ],
+        "3.3",
+        more=False,
+    )
+    assert conn.execute("SELECT count(*) FROM purchases").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM purchase_items").fetchone()[0] == 0
+
+
+def test_moved_customer_is_dropped_but_pending_work_stays(
+    replica: TerminalReplica, conn: sqlite3.Connection
+) -> None:
+    replica.apply_page(
+        [
+            customer_change("C1", "张三", "13812345678"),
+            purchase("O1", "C1", "2026-10-01T08:00:00Z", 1000, 2),
+        ],
+        "2.2",
+        more=False,
+    )
+    customers.log_followup(
+        conn, customer_id="C1", guide_id="G001", channel="call", note="最后一次", now=NOW
+    )
+    replica.apply_page(
+        [
+            {
+                "entity": "customer",
+                "op": "delete",
+                "id": "C1",
+                "version": 9,
+                "data": {"reason": "moved"},
+            }
+        ],
+        "9.9",
+        more=False,
+    )
+    assert conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM purchases").fetchone()[0] == 0
+    assert [m["payload"]["note"] for m in replica.pending_mutations(10)] == ["最后一次"]
+    assert (
+        customers.search_customers(conn, customers.CustomerQuery(text="张三"), today=_today()).rows
+        == []
+    )
+
+
+def test_acknowledge_removes_applied_and_keeps_rejected(
+    replica: TerminalReplica, conn: sqlite3.Connection
+) -> None:
+    replica.apply_page([customer_change("C1", "张三", "13812345678")], "1.1", more=False)
+    for note in ("a", "b", "c"):
+        customers.log_followup(
+            conn, customer_id="C1", guide_id="G001", channel="call", note=note, now=NOW
+        )
+    a, b, c = (m["id"] for m in replica.pending_mutations(10))
+    replica.acknowledge(
+        [
+            {"id": a, "status": "applied"},
+            {"id": b, "status": "rejected", "reason": "顾客不属于该导购"},
+        ]
+    )
+    assert [m["id"] for m in replica.pending_mutations(10)] == [c]
+    [kept] = outbox.rejected(conn)
+    assert kept.mutation_id == b and kept.reject_reason == "顾客不属于该导购"
+    status = sync_status(conn)
+    assert (status.pending, status.rejected) == (1, 1)
+
+
+def test_reset_keeps_outbox_and_unsynced_followups(
+    replica: TerminalReplica, conn: sqlite3.Connection
+) -> None:
+    replica.apply_page([customer_change("C1", "张三", "13812345678")], "1.1", more=False)
+    customers.log_followup(
+        conn, customer_id="C1", guide_id="G001", channel="call", note="x", now=NOW
+    )
+    replica.reset()
+    assert replica.cursor() is None and not replica.is_ready()
+    assert conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 0
+    assert replica.pending_count() == 1
+    replica.apply_page([customer_change("C1", "张三", "13812345678", version=5)], "5.5", more=False)
+    assert (
+        customers.search_customers(conn, customers.CustomerQuery(text="zs"), today=_today()).rows[
+            0
+        ][0]
+        == "C1"
+    )
+
+
+def test_wipe_removes_everything(replica: TerminalReplica, conn: sqlite3.Connection) -> None:
+    replica.apply_page([customer_change("C1", "张三", "13812345678")], "1.1", more=False)
+    customers.log_followup(
+        conn, customer_id="C1", guide_id="G001", channel="call", note="x", now=NOW
+    )
+    replica.wipe()
+    for table in ("customers", "followups", "outbox", "sync_state", "purchases"):
+        assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
+
+
+def test_unknown_entity_from_a_newer_hq_is_ignored(replica: TerminalReplica) -> None:
+    replica.apply_page(
+        [{"entity": "hologram", "op": "upsert", "id": "x", "version": 1, "data": {}}],
+        "1.1",
+        more=False,
+    )
+    assert replica.cursor() == "1.1"
+
+
+def test_entity_versions_feed_checksums(replica: TerminalReplica) -> None:
+    replica.apply_page(
+        [
+            customer_change("C1", "张三", "13812345678", version=3),
+            customer_change("C2", "李四", "13900000000", version=4),
+        ],
+        "4.4",
+        more=False,
+    )
+    assert sorted(replica.entity_versions("customer")) == [("C1", 3), ("C2", 4)]
+
+
+def _today():
+    from datetime import date
+
+    return date(2026, 11, 22)

@@ -1,0 +1,110 @@
+"""Customer search: phone tail, Chinese name, pinyin, initials, filters, both query plans."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+
+import pytest
+
+from app.store import customers
+from app.store.customers import CustomerQuery, search_customers
+from app.store.replica import TerminalReplica
+from tests.store.helpers import customer_change
+
+TODAY = date(2026, 11, 22)  # a Sunday
+
+
+@pytest.fixture
+def book(replica: TerminalReplica) -> TerminalReplica:
+    people = [
+        ("C1", "张三", "13812345678", {"tags": ["新品控"], "birthday": "1990-11-20"}),
+        ("C2", "曾小凡", "13900001234", {"birthday": "1988-11-30"}),
+        ("C3", "欧阳娜娜", "18611112222", {"tier": "head", "points": 9000}),
+        ("C4", "单丽", "15000003333", {}),
+        ("C5", "迪丽热巴·迪力木拉提", "13700004444", {}),
+        ("C6", "吕𠮷", "13600005555", {}),
+        ("C7", "张伟", "13512341234", {"guide": "G002"}),
+    ]
+    replica.apply_page(
+        [
+            customer_change(cid, name, phone, version=i + 1, **extra)
+            for i, (cid, name, phone, extra) in enumerate(people)
+        ],
+        "7.7",
+        more=False,
+    )
+    return replica
+
+
+def ids(conn: sqlite3.Connection, **query) -> list[str]:
+    page = search_customers(conn, CustomerQuery(**query), today=TODAY)
+    return sorted(row[0] for row in page.rows)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("5678", ["C1"]),
+        ("1234", ["C2", "C7"]),
+        ("张", ["C1", "C7"]),
+        ("张三", ["C1"]),
+        ("zhangsan", ["C1"]),
+        ("zs", ["C1"]),
+        ("zeng", ["C2"]),
+        ("zxf", ["C2"]),
+        ("ouyang", ["C3"]),
+        ("oynn", ["C3"]),
+        ("shanli", ["C4"]),
+        ("热巴", ["C5"]),
+        ("迪力木拉提", ["C5"]),
+        ("lv", ["C6"]),
+        ("lu", ["C6"]),
+        ("𠮷", ["C6"]),
+        ("张 1234", ["C7"]),
+        ("nobody", []),
+        ("", ["C1", "C2", "C3", "C4", "C5", "C6", "C7"]),
+    ],
+)
+def test_search_terms(
+    book: TerminalReplica, conn: sqlite3.Connection, text: str, expected: list[str]
+) -> None:
+    assert ids(conn, text=text) == expected
+
+
+def test_filters(book: TerminalReplica, conn: sqlite3.Connection) -> None:
+    assert ids(conn, tier="head") == ["C3"]
+    assert ids(conn, tag="新品控") == ["C1"]
+    assert ids(conn, guide_id="G002") == ["C7"]
+    assert ids(conn, birthday="week") == ["C1"]  # 16–22 Nov 2026
+    assert ids(conn, birthday="month") == ["C1", "C2"]
+    assert ids(conn, text="张", guide_id="G001") == ["C1"]
+    customers.log_followup(
+        conn, customer_id="C1", guide_id="G001", channel="call", note="", now="2026-11-20T09:00:00Z"
+    )
+    assert "C1" not in ids(conn, not_contacted_days=30)
+    assert "C2" in ids(conn, not_contacted_days=30)
+
+
+def test_sort_by_points_and_name(book: TerminalReplica, conn: sqlite3.Connection) -> None:
+    page = search_customers(conn, CustomerQuery(sort="points", descending=True), today=TODAY)
+    assert page.rows[0][0] == "C3"
+    by_name = search_customers(conn, CustomerQuery(sort="name", descending=False), today=TODAY)
+    assert by_name.rows[0][1] == "迪丽热巴·迪力木拉提"  # d…
+
+
+def test_common_terms_walk_the_index_and_page(
+    replica: TerminalReplica, conn: sqlite3.Connection
+) -> None:
+    many = [
+        customer_change(f"W{i:05d}", "王" + "芳丽娜敏静"[i % 5], f"139{i:08d}", version=i + 1)
+        for i in range(customers.RARE_LIMIT + 300)
+    ]
+    replica.apply_page(many, "9.9", more=False)
+    first = search_customers(conn, CustomerQuery(text="王"), today=TODAY, limit=200)
+    assert not first.exact and first.total > customers.RARE_LIMIT and len(first.rows) == 200
+    second = search_customers(conn, CustomerQuery(text="王"), today=TODAY, limit=200, offset=200)
+    assert not {r[0] for r in first.rows} & {r[0] for r in second.rows}
+    rare = search_customers(conn, CustomerQuery(text="王芳"), today=TODAY, limit=200)
+    assert rare.exact and rare.total == (customers.RARE_LIMIT + 300) // 5
+    assert all(r[1] == "王芳" for r in rare.rows)
