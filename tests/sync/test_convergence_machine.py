@@ -155,7 +155,7 @@ class SyncMachine(RuleBasedStateMachine):
                 for n, c in enumerate(CUSTOMERS)
             ]
         )
-        self.http = TestClient(create_app(f"sqlite:///{self.folder / 'hq.sqlite3'}"))
+        self.http = TestClient(create_app("", storage=self.hq_db))
         self.terminals: dict[str, Terminal] = {}
         self.typed: set[str] = set()  # every follow-up a guide saved on any terminal
         self.edits = 0
