@@ -26,129 +26,33 @@ from app.domain.search_keys import customer_search_keys, name_sort_key
 from app.store import outbox
 from app.store.customers import refresh_derived
 from app.store.db import transaction
+from sync.protocol import RECORDS
 
+# entity -> its local table; the columns are the wire record's fields (sync/protocol.py)
+_TABLES = {
+    "store": "stores",
+    "guide": "guides",
+    "product": "products",
+    "customer": "customers",
+    "purchase": "purchases",
+    "followup": "followups",
+    "content": "content",
+    "task": "tasks",
+    "task_target": "task_targets",
+    "share": "shares",
+    "appointment": "appointments",
+    "conflict": "conflicts",
+}
+# Fields of a wire record kept in another table (a purchase's items: purchase_items).
+_NOT_COLUMNS = {"purchase": {"items"}}
 # entity -> (table, key columns, columns written from the wire record)
 ENTITY_TABLES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
-    "store": ("stores", ("id",), ("id", "name", "city")),
-    "guide": (
-        "guides",
-        ("id",),
-        ("id", "store_id", "name", "is_manager", "active", "pin_verifier"),
-    ),
-    "product": (
-        "products",
-        ("sku",),
-        ("sku", "name", "category", "color", "price_cents", "image"),
-    ),
-    "customer": (
-        "customers",
-        ("id",),
-        (
-            "id",
-            "store_id",
-            "guide_id",
-            "name",
-            "phone",
-            "gender",
-            "birthday",
-            "tier",
-            "points",
-            "tags",
-            "sizes",
-            "preferences",
-            "note",
-            "joined_at",
-        ),
-    ),
-    "purchase": (
-        "purchases",
-        ("id",),
-        ("id", "customer_id", "store_id", "guide_id", "paid_at", "amount_cents"),
-    ),
-    "followup": (
-        "followups",
-        ("id",),
-        (
-            "id",
-            "customer_id",
-            "guide_id",
-            "channel",
-            "note",
-            "next_followup_on",
-            "created_at",
-            "task_id",
-        ),
-    ),
-    "content": (
-        "content",
-        ("id",),
-        (
-            "id",
-            "kind",
-            "title",
-            "body",
-            "images",
-            "skus",
-            "category_631",
-            "published_at",
-            "expires_at",
-        ),
-    ),
-    "task": (
-        "tasks",
-        ("id",),
-        (
-            "id",
-            "campaign_id",
-            "store_id",
-            "guide_id",
-            "kind",
-            "title",
-            "description",
-            "content_id",
-            "target_rule",
-            "starts_on",
-            "due_on",
-            "status",
-        ),
-    ),
-    "task_target": (
-        "task_targets",
-        ("task_id", "customer_id"),
-        (
-            "task_id",
-            "customer_id",
-            "guide_id",
-            "status",
-            "completed_at",
-            "evidence",
-            "review_comment",
-        ),
-    ),
-    "share": (
-        "shares",
-        ("id",),
-        ("id", "customer_id", "guide_id", "content_id", "task_id", "channel", "shared_at"),
-    ),
-    "appointment": (
-        "appointments",
-        ("id",),
-        ("id", "customer_id", "guide_id", "starts_at", "ends_at", "purpose", "status", "rating"),
-    ),
-    "conflict": (
-        "conflicts",
-        ("id",),
-        (
-            "id",
-            "customer_id",
-            "field",
-            "kept_value",
-            "lost_value",
-            "lost_by",
-            "detail",
-            "created_at",
-        ),
-    ),
+    entity: (
+        table,
+        RECORDS[entity][0],
+        tuple(f for f in RECORDS[entity][1] if f not in _NOT_COLUMNS.get(entity, ())),
+    )
+    for entity, table in _TABLES.items()
 }
 # Tables holding a customer's history: dropped with the customer when HQ moves them away.
 CUSTOMER_DEPENDENTS = (

@@ -407,130 +407,30 @@ class EntitySpec:
         return record
 
 
+# How each wire record of sync/protocol.py is stored: its table and the fields kept as
+# JSON text or as 0/1 integers.
 ENTITY_SPECS: dict[str, EntitySpec] = {
-    "store": EntitySpec(stores, ("id",), ("id", "name", "city")),
-    "guide": EntitySpec(
-        guides,
-        ("id",),
-        ("id", "store_id", "name", "is_manager", "active", "pin_verifier"),
-        bool_fields=frozenset({"is_manager", "active"}),
-    ),
-    "product": EntitySpec(
-        products, ("sku",), ("sku", "name", "category", "color", "price_cents", "image")
-    ),
-    "customer": EntitySpec(
-        customers,
-        ("id",),
-        (
-            "id",
-            "store_id",
-            "guide_id",
-            "name",
-            "phone",
-            "gender",
-            "birthday",
-            "tier",
-            "points",
-            "tags",
-            "sizes",
-            "preferences",
-            "note",
-            "joined_at",
-        ),
-        json_fields={"tags": list, "sizes": dict},
-    ),
-    "purchase": EntitySpec(
-        purchases,
-        ("id",),
-        ("id", "customer_id", "store_id", "guide_id", "paid_at", "amount_cents", "items"),
-        json_fields={"items": list},
-    ),
-    "followup": EntitySpec(
-        followups,
-        ("id",),
-        (
-            "id",
-            "customer_id",
-            "guide_id",
-            "channel",
-            "note",
-            "next_followup_on",
-            "created_at",
-            "task_id",
-        ),
-    ),
-    "conflict": EntitySpec(
-        conflicts,
-        ("id",),
-        (
-            "id",
-            "customer_id",
-            "field",
-            "kept_value",
-            "lost_value",
-            "lost_by",
-            "detail",
-            "created_at",
-        ),
-    ),
-    "share": EntitySpec(
-        shares,
-        ("id",),
-        ("id", "customer_id", "guide_id", "content_id", "task_id", "channel", "shared_at"),
-    ),
-    "appointment": EntitySpec(
-        appointments,
-        ("id",),
-        ("id", "customer_id", "guide_id", "starts_at", "ends_at", "purpose", "status", "rating"),
-    ),
-    "task": EntitySpec(
-        tasks,
-        ("id",),
-        (
-            "id",
-            "campaign_id",
-            "store_id",
-            "guide_id",
-            "kind",
-            "title",
-            "description",
-            "content_id",
-            "target_rule",
-            "starts_on",
-            "due_on",
-            "status",
-        ),
-        json_fields={"target_rule": dict},
-    ),
-    "task_target": EntitySpec(
-        task_targets,
-        ("task_id", "customer_id"),
-        (
-            "task_id",
-            "customer_id",
-            "guide_id",
-            "status",
-            "completed_at",
-            "evidence",
-            "review_comment",
-        ),
-    ),
-    "content": EntitySpec(
-        content,
-        ("id",),
-        (
-            "id",
-            "kind",
-            "title",
-            "body",
-            "images",
-            "skus",
-            "category_631",
-            "published_at",
-            "expires_at",
-        ),
-        json_fields={"images": list, "skus": list},
-    ),
+    entity: EntitySpec(
+        table,
+        protocol.RECORDS[entity][0],
+        protocol.RECORDS[entity][1],
+        json_fields=json_fields,
+        bool_fields=frozenset(bool_fields),
+    )
+    for entity, table, json_fields, bool_fields in (
+        ("store", stores, {}, ()),
+        ("guide", guides, {}, ("is_manager", "active")),
+        ("product", products, {}, ()),
+        ("customer", customers, {"tags": list, "sizes": dict}, ()),
+        ("purchase", purchases, {"items": list}, ()),
+        ("followup", followups, {}, ()),
+        ("conflict", conflicts, {}, ()),
+        ("share", shares, {}, ()),
+        ("appointment", appointments, {}, ()),
+        ("task", tasks, {"target_rule": dict}, ()),
+        ("task_target", task_targets, {}, ()),
+        ("content", content, {"images": list, "skus": list}, ()),
+    )
 }
 # A customer's history, in the order a move re-sends it (the terminal's dependents).
 CUSTOMER_HISTORY = ("purchase", "followup", "share", "appointment", "task_target", "conflict")

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from app.store import customers, outbox
-from app.store.replica import TerminalReplica, sync_status
+from app.store.replica import ENTITY_TABLES, TerminalReplica, sync_status
 from tests.store.helpers import customer_change
 
 NOW = "2026-11-22T10:30:00Z"
@@ -29,6 +29,17 @@ def purchase(pid: str, cid: str, paid_at: str, cents: int, version: int) -> dict
             "items": [{"sku": "SKU1", "qty": 1, "price_cents": cents}],
         },
     }
+
+
+def test_every_wire_record_has_its_columns_in_the_terminal_store(
+    conn: sqlite3.Connection,
+) -> None:
+    """A field added to sync/protocol.py needs a migration here too, or pulls fail."""
+    missing = {
+        entity: set(columns) - {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        for entity, (table, _, columns) in ENTITY_TABLES.items()
+    }
+    assert not any(missing.values()), missing
 
 
 def test_first_sync_is_not_ready_until_the_last_page(

@@ -13,6 +13,7 @@ from argon2 import PasswordHasher
 from sync import protocol
 from sync.hq import cli
 from sync.hq.storage import (
+    ENTITY_SPECS,
     SCHEMA_VERSION,
     HQStorage,
     InvalidCursor,
@@ -22,73 +23,6 @@ from sync.hq.storage import (
     customer_owners,
     parse_cursor,
 )
-
-WIRE_FIELDS = {
-    "store": {"id", "name", "city"},
-    "guide": {"id", "store_id", "name", "is_manager", "active", "pin_verifier"},
-    "product": {"sku", "name", "category", "color", "price_cents", "image"},
-    "customer": {
-        "id",
-        "store_id",
-        "guide_id",
-        "name",
-        "phone",
-        "gender",
-        "birthday",
-        "tier",
-        "points",
-        "tags",
-        "sizes",
-        "preferences",
-        "note",
-        "joined_at",
-    },
-    "purchase": {"id", "customer_id", "store_id", "guide_id", "paid_at", "amount_cents", "items"},
-    "followup": {
-        "id",
-        "customer_id",
-        "guide_id",
-        "channel",
-        "note",
-        "next_followup_on",
-        "created_at",
-        "task_id",
-    },
-    "task": {
-        "id",
-        "campaign_id",
-        "store_id",
-        "guide_id",
-        "kind",
-        "title",
-        "description",
-        "content_id",
-        "target_rule",
-        "starts_on",
-        "due_on",
-        "status",
-    },
-    "task_target": {
-        "task_id",
-        "customer_id",
-        "guide_id",
-        "status",
-        "completed_at",
-        "evidence",
-        "review_comment",
-    },
-    "content": {
-        "id",
-        "kind",
-        "title",
-        "body",
-        "images",
-        "skus",
-        "category_631",
-        "published_at",
-        "expires_at",
-    },
-}
 
 
 def pull_all(
@@ -174,7 +108,7 @@ def test_wire_records_are_exactly_the_terminal_columns(storage: HQStorage, hqdat
     seen = {c["entity"] for c in pulled}
     assert seen >= {"store", "guide", "product", "customer", "purchase", "task", "task_target"}
     for change in pulled:
-        assert set(change["data"]) == WIRE_FIELDS[change["entity"]], change["entity"]
+        assert set(change["data"]) == set(protocol.RECORDS[change["entity"]][1]), change["entity"]
         assert change["version"] > 0
     [target] = [c for c in pulled if c["entity"] == "task_target"]
     assert target["id"] == f"{target['data']['task_id']}:C2"
@@ -227,6 +161,13 @@ def test_pull_is_scoped_to_the_store_and_the_brand(storage: HQStorage, hqdata) -
     assert ids(s1, "customer") == {"C1", "C2", "C3"} and ids(s2, "customer") == {"C4"}
     assert ids(s1, "store") == {"S001"} and ids(s2, "guide") == {"G003"}
     assert ids(s1, "product") == ids(s2, "product") == {"SKU9"}
+
+
+def test_every_wire_record_has_its_columns_at_hq() -> None:
+    missing = {
+        entity: set(spec.fields) - set(spec.table.c.keys()) for entity, spec in ENTITY_SPECS.items()
+    }
+    assert set(ENTITY_SPECS) == set(protocol.RECORDS) and not any(missing.values()), missing
 
 
 def test_a_cursor_hq_did_not_make_is_refused(storage: HQStorage) -> None:
