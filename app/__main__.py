@@ -170,8 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from app.embedded_hq import EmbeddedHQError
     from app.store.db import StoreError
-    from sync.client import SyncError
     from sync.credentials import CredentialError
+    from sync.outcome import SyncError
 
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)

@@ -8,11 +8,18 @@ import socket
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.store import db
 from app.store.replica import TerminalReplica, sync_status
-from sync import client, credentials
+from sync import credentials
+
+if TYPE_CHECKING:
+    from sync import client
+
+# sync.client (httpx, the protocol's models) is imported where an engine or a request is
+# made, not at start: the window comes up without it and the first sync loads it on its
+# own thread.
 
 
 def utc_now() -> datetime:
@@ -21,6 +28,8 @@ def utc_now() -> datetime:
 
 def enroll_terminal(db_file: Path, server: str, code: str, name: str = "") -> dict[str, str]:
     """Enrol this terminal with HQ: the token goes to the keyring, the rest to sync_state."""
+    from sync import client
+
     answer = client.enroll(server, code, name or socket.gethostname())
     credentials.save_token(answer.terminal_id, answer.token)
     conn = db.connect(db_file)
@@ -46,6 +55,8 @@ def engine_factory(
     """A function that builds a sync engine with its own connection, in the calling thread."""
 
     def make() -> client.SyncEngine:
+        from sync import client
+
         conn = db.connect(db_file)
         replica = TerminalReplica(conn, clock=clock)
         terminal_id = replica.get_state("terminal_id")

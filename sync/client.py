@@ -26,6 +26,18 @@ from typing import Any, Protocol
 import httpx
 
 from sync import protocol
+from sync.outcome import (
+    AuthError,
+    OfflineError,
+    RequestRejected,
+    ResetRequired,
+    RevokedError,
+    ServerError,
+    SyncError,
+    SyncProgress,
+    SyncReport,
+    UpgradeRequired,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,61 +57,6 @@ class Replica(Protocol):
     def entity_versions(self, entity: str) -> list[tuple[str, int]]: ...
     def set_state(self, **values: str | None) -> None: ...
     def get_state(self, key: str) -> str | None: ...
-
-
-class SyncError(Exception):
-    """A known sync failure, with a message a guide can read."""
-
-    offline = False
-    retryable = False
-
-
-class OfflineError(SyncError):
-    offline = True
-    retryable = True
-
-
-class ServerError(SyncError):
-    retryable = True
-
-
-class AuthError(SyncError):
-    pass
-
-
-class RevokedError(SyncError):
-    pass
-
-
-class UpgradeRequired(SyncError):
-    pass
-
-
-class ResetRequired(SyncError):
-    pass
-
-
-class RequestRejected(SyncError):
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class SyncProgress:
-    phase: str  # 'push' or 'pull'
-    done: int
-    total: int
-
-
-@dataclass(frozen=True, slots=True)
-class SyncReport:
-    ok: bool
-    pushed: int = 0
-    rejected: int = 0
-    pulled: int = 0
-    offline: bool = False
-    revoked: bool = False
-    error: str | None = None
-    ready: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,9 +26,9 @@ from app.domain.search_keys import customer_search_keys, name_sort_key
 from app.store import outbox
 from app.store.customers import refresh_derived
 from app.store.db import transaction
-from sync.protocol import RECORDS
+from sync.records import RECORDS
 
-# entity -> its local table; the columns are the wire record's fields (sync/protocol.py)
+# entity -> its local table; the columns are the wire record's fields (sync/records.py)
 _TABLES = {
     "store": "stores",
     "guide": "guides",

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from app.store.customers import CustomerNotFound
 from app.store.db import StoreError
 from app.store.ui_queries import environment_problem
-from sync.client import SyncError
+from sync.outcome import SyncError
 
 log = logging.getLogger("guidedesk.ui")
 

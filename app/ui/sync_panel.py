@@ -33,7 +33,7 @@ from app.ui import format as fmt
 from app.ui.errors import plain_message
 from app.ui.session import Session
 from app.ui.workers import Lane
-from sync.client import SyncProgress, SyncReport
+from sync.outcome import SyncProgress, SyncReport
 
 
 class SyncController(QObject):

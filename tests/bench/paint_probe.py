@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from PySide6.QtCore import QEvent, QEventLoop, QObject
 from PySide6.QtWidgets import QApplication
 
+from app import terminal
 from app.store import db
 from app.store.guides import list_guides
 from app.ui.app import UiContext, Workbench, apply_style, install_translator
@@ -68,6 +69,9 @@ def main() -> int:
     conn = db.connect(store)
     manager = next(g for g in list_guides(conn) if g.is_manager)  # sees the whole store
     conn.close()
+    # As `guidedesk` starts (app/__main__.py): is this terminal enrolled? (This store is
+    # not, so no sync runs during the measurement.)
+    assert not terminal.is_enrolled(store)
     ctx = UiContext(db_path=store, guide_id=manager.id, clock=lambda: _bench_now())
     session = Session(store, clock=ctx.clock)
     sync = SyncController(session, None)

@@ -9,7 +9,7 @@ and full pinyin, including one-character queries (王, w, 8) — and prints p50/
 window with that store. The last line is a summary of name=value pairs.
 
 Budgets at 200,000 customers (issue #2): query p95 ≤ 16 ms, keystroke-to-repaint p95 ≤
-100 ms, first window ≤ 1.0 s.
+100 ms, first window ≤ 1.0 s (the median of ``--launches`` launches of the app).
 """
 
 from __future__ import annotations
@@ -72,7 +72,8 @@ def bench_queries(path: Path, samples: int, seed: int) -> list[float]:
 
 
 def bench_paint(path: Path, samples: int, seed: int) -> tuple[list[float], float]:
-    """Keystroke to repaint, measured in a child process that owns the Qt application."""
+    """Keystroke to repaint, measured in a child process that owns the Qt application;
+    also that process's time to its first window."""
     out = subprocess.run(
         [
             sys.executable,
@@ -97,6 +98,12 @@ def bench_paint(path: Path, samples: int, seed: int) -> tuple[list[float], float
     return times, cold
 
 
+def bench_first_window(path: Path, launches: int, seed: int, first: float) -> list[float]:
+    """Time to the first window over several launches (``first`` is one already made):
+    one launch is at the mercy of the machine's noise."""
+    return [first] + [bench_paint(path, 0, seed)[1] for _ in range(launches - 1)]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -106,6 +113,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--store", type=Path, help="reuse this store file (built if missing)")
     parser.add_argument("--no-paint", action="store_true", help="measure queries only")
+    parser.add_argument(
+        "--launches", type=int, default=5, help="app launches for the first-window median"
+    )
     args = parser.parse_args()
 
     path = args.store or Path(tempfile.gettempdir()) / f"guidedesk-bench-{args.customers}.sqlite3"
@@ -124,7 +134,12 @@ def main() -> int:
     if not args.no_paint:
         paint_times, cold = bench_paint(path, args.samples, args.seed)
         print(f"keystroke-to-repaint: {summary_ms(paint_times)}")
-        print(f"first window: {cold:.3f}s")
+        windows = bench_first_window(path, max(args.launches, 1), args.seed, cold)
+        cold = percentile(windows, 50)
+        print(
+            f"first window: median {cold:.3f}s, max {max(windows):.3f}s over {len(windows)}"
+            " launches (" + ", ".join(f"{w:.3f}" for w in windows) + ")"
+        )
         paint_p95 = percentile(paint_times, 95) * 1000
     query_p95 = percentile(query_times, 95) * 1000
     print(

@@ -19,7 +19,7 @@ from app.store import db
 from app.store.guides import GuideAccount, get_guide
 from app.store.replica import TerminalReplica
 from app.ui.session import Session
-from sync.client import SyncProgress, SyncReport
+from sync.outcome import SyncProgress, SyncReport
 
 PIN = "1234"
 

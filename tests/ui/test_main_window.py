@@ -11,7 +11,7 @@ from app.ui.app import UiContext, Workbench
 from app.ui.main_window import MainWindow
 from app.ui.navigation import SECTIONS
 from app.ui.sync_panel import SyncController
-from sync.client import SyncReport
+from sync.outcome import SyncReport
 
 
 @pytest.fixture

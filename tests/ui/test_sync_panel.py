@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLabel, QTableWidget
 from app.store.customers import log_followup
 from app.store.db import transaction
 from app.ui.sync_panel import SyncController, SyncProgressBar, SyncStatusLabel
-from sync.client import AuthError, SyncProgress, SyncReport
+from sync.outcome import AuthError, SyncProgress, SyncReport
 
 
 @pytest.fixture

@@ -1,0 +1,65 @@
+"""What a sync comes to, in terms a guide can read: errors, progress, the report.
+
+No I/O and no imports beyond the standard library, so the UI can show sync outcomes
+without loading the HTTP client at start (sync/client.py raises and returns these and
+re-exports them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class SyncError(Exception):
+    """A known sync failure, with a message a guide can read."""
+
+    offline = False
+    retryable = False
+
+
+class OfflineError(SyncError):
+    offline = True
+    retryable = True
+
+
+class ServerError(SyncError):
+    retryable = True
+
+
+class AuthError(SyncError):
+    pass
+
+
+class RevokedError(SyncError):
+    pass
+
+
+class UpgradeRequired(SyncError):
+    pass
+
+
+class ResetRequired(SyncError):
+    pass
+
+
+class RequestRejected(SyncError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class SyncProgress:
+    phase: str  # 'push' or 'pull'
+    done: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    ok: bool
+    pushed: int = 0
+    rejected: int = 0
+    pulled: int = 0
+    offline: bool = False
+    revoked: bool = False
+    error: str | None = None
+    ready: bool = False
