@@ -235,6 +235,9 @@ class TerminalReplica:
 
     def _upsert(self, entity: str, run: list[dict[str, Any]]) -> set[str]:
         table, keys, columns = ENTITY_TABLES[entity]
+        # HQ's log keeps every change, so one record can stand twice in a run (an order
+        # imported again): the last one is the record, whole — items and tags included.
+        run = list({change["id"]: change for change in run}.values())
         rows = []
         for change in run:
             data = change["data"]
@@ -254,8 +257,9 @@ class TerminalReplica:
         )
         if entity == "customer":
             ids = [r["id"] for r in rows]
-            self.conn.executemany(
-                "DELETE FROM customer_tags WHERE customer_id = ?", [(i,) for i in ids]
+            self.conn.execute(
+                "DELETE FROM customer_tags WHERE customer_id IN (SELECT value FROM json_each(?))",
+                (json.dumps(ids),),
             )
             self.conn.executemany(
                 "INSERT OR IGNORE INTO customer_tags (customer_id, tag) VALUES (?, ?)",
@@ -263,8 +267,11 @@ class TerminalReplica:
             )
             return set(ids)
         if entity == "purchase":
-            self.conn.executemany(
-                "DELETE FROM purchase_items WHERE purchase_id = ?", [(r["id"],) for r in rows]
+            # One statement for the run (index seeks inside SQLite): a statement per
+            # purchase cost a fifth of a first sync's purchase time.
+            self.conn.execute(
+                "DELETE FROM purchase_items WHERE purchase_id IN (SELECT value FROM json_each(?))",
+                (json.dumps([r["id"] for r in rows]),),
             )
             self.conn.executemany(
                 "INSERT INTO purchase_items (purchase_id, line, sku, qty, price_cents)"

@@ -132,6 +132,31 @@ def test_created_and_deleted_before_a_fresh_terminal_syncs(hq: HQ, make_terminal
     assert fresh.count("customers") == 29
 
 
+def test_orders_imported_twice_reach_a_fresh_terminal_as_last_imported(
+    hq: HQ, make_terminal, tmp_path
+) -> None:
+    """HQ's log keeps both imports of a corrected order, so a fresh terminal meets it twice
+    in one page: it must end with the correction's items, not fail the page for ever."""
+    header = "order_id,customer_id,store,guide,paid_at,amount,items\n"
+    orders = tmp_path / "orders.csv"
+    for items in ("SKU1*1|SKU2*2", "SKU3*4"):
+        orders.write_text(
+            header + f"O00001,C0001,S001,G002,2026-10-02T10:00:00Z,200.00,{items}\n"
+            "O00002,C0002,S001,G002,2026-10-03T10:00:00Z,201.00,SKU2*1\n",
+            encoding="utf-8",
+        )
+        hq.run("import-purchases", str(orders))
+    fresh = make_terminal("fresh")
+    fresh.enroll(hq, "S001")
+    report = fresh.sync(page_size=1000)
+    assert report.ok and report.ready, report
+    items = fresh.conn.execute(
+        "SELECT sku, qty FROM purchase_items WHERE purchase_id = 'O00001' ORDER BY line"
+    ).fetchall()
+    assert [tuple(r) for r in items] == [("SKU3", 4)]
+    assert fresh.count("purchases") == 30
+
+
 def test_clock_skew_of_hours_changes_nothing(hq: HQ, make_terminal) -> None:
     fast, slow = make_terminal("fast"), make_terminal("slow")
     fast.now += timedelta(hours=7)

@@ -61,6 +61,36 @@ def test_first_sync_is_not_ready_until_the_last_page(
     assert profile.purchases[0].items[0].qty == 1
 
 
+def test_a_record_changed_twice_in_one_page_keeps_its_last_items_and_tags(
+    replica: TerminalReplica, conn: sqlite3.Connection
+) -> None:
+    """HQ's log keeps every change: a re-imported order or a re-tagged customer can stand
+    twice in one page. The later version wins whole; no line or tag of the first stays."""
+    first = purchase("O1", "C1", "2026-11-01T08:00:00Z", 300, 2)
+    first["data"]["items"] = [{"sku": "A", "qty": 1}, {"sku": "B", "qty": 2}]
+    second = purchase("O1", "C1", "2026-11-01T08:00:00Z", 200, 3)
+    second["data"]["items"] = [{"sku": "C", "qty": 4}]
+    page = [
+        customer_change("C1", "张三", "13812345678", version=1, tags=["老客", "爱羊绒"]),
+        first,
+        second,
+        customer_change("C1", "张三", "13812345678", version=4, tags=["爱羊绒"]),
+    ]
+    replica.apply_page(page, "4.4", more=False)
+    items = conn.execute("SELECT line, sku, qty FROM purchase_items").fetchall()
+    assert [tuple(r) for r in items] == [(0, "C", 4)]
+    assert [r[0] for r in conn.execute("SELECT tag FROM customer_tags")] == ["爱羊绒"]
+
+    # Later pages replace them again, down to none.
+    third = purchase("O1", "C1", "2026-11-01T08:00:00Z", 0, 5)
+    third["data"]["items"] = []
+    replica.apply_page(
+        [third, customer_change("C1", "张三", "13812345678", version=6)], "6.6", more=False
+    )
+    assert conn.execute("SELECT count(*) FROM purchase_items").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM customer_tags").fetchone()[0] == 0
+
+
 def test_failed_page_leaves_cursor_and_rows_untouched(
     replica: TerminalReplica, conn: sqlite3.Connection
 ) -> None:
