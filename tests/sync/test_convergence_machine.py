@@ -10,12 +10,13 @@ acknowledgements), breaks a first or later pull after a few pages, and kills ter
 
 When things settle (the network heals and every terminal syncs until quiet): nothing a
 guide typed is lost — every follow-up is on HQ, no outbox holds anything, nothing was
-rejected — and every terminal holds exactly HQ's customers and follow-ups for its
-store, with equal per-entity checksums.
+rejected — and every terminal holds exactly HQ's customers, follow-ups and orders (with
+their items) for its store, with equal per-entity checksums.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import tempfile
@@ -37,6 +38,7 @@ from sync.hq.app import create_app
 from sync.hq.storage import HQStorage
 from sync.hq.storage import customers as hq_customers
 from sync.hq.storage import followups as hq_followups
+from sync.hq.storage import purchases as hq_purchases
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
@@ -121,7 +123,7 @@ class Terminal:
     def local_customers(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT id FROM customers ORDER BY id")]
 
-    def snapshot(self) -> tuple[dict[str, tuple], set[str]]:
+    def snapshot(self) -> tuple[dict[str, tuple], set[str], dict[str, tuple]]:
         customers = {
             r[0]: tuple(r[1:])
             for r in self.conn.execute(
@@ -129,7 +131,14 @@ class Terminal:
             )
         }
         followups = {r[0] for r in self.conn.execute("SELECT id FROM followups")}
-        return customers, followups
+        orders: dict[str, list] = {
+            r[0]: [r[1]] for r in self.conn.execute("SELECT id, customer_id FROM purchases")
+        }
+        for order, sku, qty in self.conn.execute(
+            "SELECT purchase_id, sku, qty FROM purchase_items ORDER BY purchase_id, line"
+        ):
+            orders[order].append((sku, qty))
+        return customers, followups, {k: tuple(v) for k, v in orders.items()}
 
 
 class SyncMachine(RuleBasedStateMachine):
@@ -252,6 +261,31 @@ class SyncMachine(RuleBasedStateMachine):
         self.clock += timedelta(seconds=1)
         self.hq_db.import_customers([{**current, "name": f"顾客{customer}-{suffix}"}])
 
+    @rule(
+        customer=st.sampled_from(CUSTOMERS),
+        order=st.integers(0, 1),
+        skus=st.lists(st.sampled_from(["SKU1", "SKU2", "SKU3"]), max_size=3, unique=True),
+    )
+    def hq_imports_order(self, customer: str, order: int, skus: list[str]) -> None:
+        """HQ imports an order, or imports it again corrected (other items): the log then
+        holds both versions, which a terminal may meet in one page."""
+        current = self.hq_db.customer(customer)
+        assert current is not None
+        self.clock += timedelta(seconds=1)
+        self.hq_db.import_purchases(
+            [
+                {
+                    "id": f"O-{customer}-{order}",
+                    "customer_id": customer,
+                    "store_id": current["store_id"],
+                    "guide_id": current["guide_id"],
+                    "paid_at": "2026-11-01T02:00:00Z",
+                    "amount_cents": 1000 * (len(skus) + 1),
+                    "items": [{"sku": sku, "qty": n + 1} for n, sku in enumerate(skus)],
+                }
+            ]
+        )
+
     # -- what goes wrong -----------------------------------------------------------------
 
     @rule(name=terminal, down=st.booleans())
@@ -280,7 +314,7 @@ class SyncMachine(RuleBasedStateMachine):
         with self.hq_db.read() as conn:
             return {r[0] for r in conn.execute(sa.select(hq_followups.c.id))}
 
-    def hq_scope(self, store: str) -> tuple[dict[str, tuple], set[str]]:
+    def hq_scope(self, store: str) -> tuple[dict[str, tuple], set[str], dict[str, tuple]]:
         with self.hq_db.read() as conn:
             rows = conn.execute(
                 sa.select(
@@ -301,7 +335,15 @@ class SyncMachine(RuleBasedStateMachine):
                     )
                 )
             }
-        return customers, followups
+            orders = {
+                r[0]: (r[1], *((i["sku"], i["qty"]) for i in json.loads(r[2])))
+                for r in conn.execute(
+                    sa.select(
+                        hq_purchases.c.id, hq_purchases.c.customer_id, hq_purchases.c["items"]
+                    ).where(hq_purchases.c.customer_id.in_(list(customers)))
+                )
+            }
+        return customers, followups, orders
 
     def settle(self) -> None:
         for t in self.terminals.values():
