@@ -7,6 +7,7 @@ tests/e2e. The local store is the real one.
 
 from __future__ import annotations
 
+import gc
 import json
 import sqlite3
 from collections.abc import Callable
@@ -255,3 +256,22 @@ def test_reset_required_resyncs_from_scratch(engine, conn, hq) -> None:
     assert report.ok and report.ready
     assert sorted(r[0] for r in conn.execute("SELECT id FROM customers")) == ["C1", "C2"]
     assert len(hq.applied) == 1
+
+
+def test_the_collector_is_paused_for_a_page_and_always_resumed(engine, conn, hq) -> None:
+    seen: list[bool] = []
+
+    def watch(request: httpx.Request) -> httpx.Response | None:
+        if request.url.path == "/v1/pull":
+            seen.append(gc.isenabled())
+        return None
+
+    hq.fault = watch
+    assert engine.sync_once().ok
+    assert seen == [False] and gc.isenabled()
+
+    hq.fault = lambda request: (
+        httpx.Response(500, text="boom") if request.url.path == "/v1/pull" else None
+    )
+    assert not engine.sync_once().ok
+    assert gc.isenabled()
