@@ -209,13 +209,24 @@ class ProfilePane(QWidget):
         )
         widgets.append(wrapped_label(f"<table cellpadding='2'>{about}</table>", "profileAbout"))
 
-        section(self.tr("Follow-ups"))
-        timeline = QWidget()
-        timeline.setObjectName("followUpTimeline")
-        rows = QVBoxLayout(timeline)
-        rows.setContentsMargins(0, 0, 0, 0)
-        if not p.followups:
-            rows.addWidget(wrapped_label(self.tr("No follow-ups yet."), "quiet"))
+        def entry_list(title: str, name: str, empty: str, count: int) -> QVBoxLayout:
+            """A titled list of entries (``name`` is its objectName), or ``empty``."""
+            section(title)
+            holder = QWidget()
+            holder.setObjectName(name)
+            rows = QVBoxLayout(holder)
+            rows.setContentsMargins(0, 0, 0, 0)
+            if not count:
+                rows.addWidget(wrapped_label(empty, "quiet"))
+            widgets.append(holder)
+            return rows
+
+        rows = entry_list(
+            self.tr("Follow-ups"),
+            "followUpTimeline",
+            self.tr("No follow-ups yet."),
+            len(p.followups),
+        )
         for f in p.followups:
             head = " · ".join(
                 _text(x)
@@ -230,15 +241,10 @@ class ProfilePane(QWidget):
             entry = wrapped_label("<br>".join(lines), "followUpEntry")
             entry.setProperty("synced", f.synced)
             rows.addWidget(entry)
-        widgets.append(timeline)
 
-        section(self.tr("Purchases"))
-        history = QWidget()
-        history.setObjectName("purchaseHistory")
-        rows = QVBoxLayout(history)
-        rows.setContentsMargins(0, 0, 0, 0)
-        if not p.purchases:
-            rows.addWidget(wrapped_label(self.tr("No purchases yet."), "quiet"))
+        rows = entry_list(
+            self.tr("Purchases"), "purchaseHistory", self.tr("No purchases yet."), len(p.purchases)
+        )
         for purchase in p.purchases:
             items = "".join(
                 f"<br>{_text(i.name)} ×{i.qty}"
@@ -251,7 +257,6 @@ class ProfilePane(QWidget):
                     "purchaseEntry",
                 )
             )
-        widgets.append(history)
         return widgets
 
     # -- actions -------------------------------------------------------------------------
