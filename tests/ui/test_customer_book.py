@@ -213,6 +213,8 @@ def test_log_follow_up_shows_in_timeline_and_outbox(qtbot, session, guide) -> No
         qtbot.keyClick(note, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert changed.args[0].touches_customer("C2")
     qtbot.waitUntil(lambda: not dialog.isVisible())
+    # The keyboard is back on the workbench (F5, Ctrl+F), window manager or not.
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is book.window())
     entries = book.profile.findChildren(QLabel, "followUpEntry")
     assert len(entries) == 1
     assert "周六来试穿" in entries[0].text() and "waiting to sync" in entries[0].text()

@@ -77,6 +77,14 @@ class _SavingDialog(QDialog):
     def saved(self) -> None:
         self.accept()
 
+    def done(self, result: int) -> None:
+        super().done(result)
+        # Give the keyboard back to the workbench (F5, Ctrl+F at once): a window manager
+        # does this, but counter terminals in kiosk mode often run without one.
+        parent = self.parentWidget()
+        if parent is not None:
+            parent.window().activateWindow()
+
 
 class FollowUpDialog(_SavingDialog):
     """Record one contact with a customer: channel, what was said, the next date."""
