@@ -407,7 +407,7 @@ class EntitySpec:
         return record
 
 
-# How each wire record of sync/protocol.py is stored: its table and the fields kept as
+# How each wire record of sync/records.py is stored: its table and the fields kept as
 # JSON text or as 0/1 integers.
 ENTITY_SPECS: dict[str, EntitySpec] = {
     entity: EntitySpec(

@@ -34,7 +34,7 @@ def purchase(pid: str, cid: str, paid_at: str, cents: int, version: int) -> dict
 def test_every_wire_record_has_its_columns_in_the_terminal_store(
     conn: sqlite3.Connection,
 ) -> None:
-    """A field added to sync/protocol.py needs a migration here too, or pulls fail."""
+    """A field added to sync/records.py needs a migration here too, or pulls fail."""
     missing = {
         entity: set(columns) - {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
         for entity, (table, _, columns) in ENTITY_TABLES.items()
