@@ -199,14 +199,53 @@ def test_reset_keeps_outbox_and_unsynced_followups(
     )
 
 
-def test_wipe_removes_everything(replica: TerminalReplica, conn: sqlite3.Connection) -> None:
-    replica.apply_page([customer_change("C1", "张三", "13812345678")], "1.1", more=False)
+@pytest.mark.xfail(
+    strict=True,
+    reason="replica.wipe() leaves the rows in the WAL and the FTS index's segments: it needs "
+    "INSERT INTO customer_fts (customer_fts) VALUES ('delete-all') after the DELETEs, and "
+    "PRAGMA wal_checkpoint(TRUNCATE) after VACUUM (app/store/replica.py; remove this mark then)",
+)
+def test_wipe_leaves_no_personal_data_in_any_file(
+    replica: TerminalReplica, conn: sqlite3.Connection
+) -> None:
+    """A revoked terminal's files hold no name, phone or reversed phone (the tail search key)
+    afterwards: not in the database, not in its WAL, not in -shm or a rollback journal."""
+    from pathlib import Path
+
+    name, phone = "欧阳娜娜", "13912348765"
+    secrets = {
+        "name": name.encode("utf-8"),
+        "phone": phone.encode("ascii"),
+        "reversed phone": phone[::-1].encode("ascii"),
+    }
+    replica.apply_page([customer_change("C1", name, phone)], "1.1", more=False)
     customers.log_followup(
-        conn, customer_id="C1", guide_id="G001", channel="call", note="x", now=NOW
+        conn, customer_id="C1", guide_id="G001", channel="call", note=f"{name} {phone}", now=NOW
     )
+    [db_file] = [r["file"] for r in conn.execute("PRAGMA database_list") if r["name"] == "main"]
+    db_path = Path(db_file)
+
+    def files() -> list[Path]:
+        return sorted(db_path.parent.glob(db_path.name + "*"))
+
+    def holding() -> list[str]:
+        return [
+            f"{what} in {path.name}"
+            for path in files()
+            for what, needle in secrets.items()
+            if needle in path.read_bytes()
+        ]
+
+    # The check can fail: before the wipe the data is in the files, the WAL among them.
+    assert {p.name for p in files()} >= {db_path.name, db_path.name + "-wal"}
+    assert {"name", "phone", "reversed phone"} <= {h.split(" in ")[0] for h in holding()}
+
     replica.wipe()
     for table in ("customers", "followups", "outbox", "sync_state", "purchases"):
         assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
+    assert not holding(), holding()
+    conn.close()  # and after the connection is gone (a last checkpoint runs on close)
+    assert not holding(), holding()
 
 
 def test_unknown_entity_from_a_newer_hq_is_ignored(replica: TerminalReplica) -> None:
