@@ -31,6 +31,12 @@ class LifecycleStage(StrEnum):
     DORMANT = "dormant"
 
 
+class Gender(StrEnum):
+    FEMALE = "F"
+    MALE = "M"
+    UNKNOWN = ""
+
+
 class Channel(StrEnum):
     """How a follow-up (跟进) reached the customer."""
 

@@ -97,6 +97,37 @@ PULLED_TABLES = (
 )
 
 
+# What a pulled record that does not fit this terminal's tables raises while applied: a
+# constraint (NOT NULL, a key), a value SQLite cannot bind, or a shape the code cannot read
+# (an item without a SKU). Environmental failures (disk full, locked, read-only) are not
+# among them: those stop the sync and are shown, the page is retried later.
+UNAPPLIABLE = (
+    sqlite3.IntegrityError,
+    sqlite3.InterfaceError,
+    sqlite3.DataError,
+    KeyError,
+    TypeError,
+    ValueError,
+    AttributeError,
+)
+MAX_SKIPPED_KEPT = 200
+
+
+def _skipped(change: dict[str, Any], exc: BaseException) -> dict[str, Any]:
+    # The reason names the constraint or the missing key, never a value of the record.
+    reason = type(exc).__name__
+    if isinstance(exc, sqlite3.Error):
+        reason += f": {exc}"
+    elif isinstance(exc, KeyError):
+        reason += f": missing {exc}"
+    return {
+        "entity": str(change.get("entity")),
+        "id": str(change.get("id")),
+        "version": change.get("version"),
+        "reason": reason[:200],
+    }
+
+
 def _sql_value(value: Any) -> Any:
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
@@ -202,28 +233,70 @@ class TerminalReplica:
         if initial and self.get_state("initial_load") != "1":
             self._begin_initial_load()
         today = self.clock().date()
+        try:
+            with transaction(self.conn, durable=False):
+                touched = self._apply_runs(changes)
+                self._finish_page(touched, cursor, more, initial=initial, today=today)
+        except UNAPPLIABLE:
+            # One record this terminal cannot hold must not stop its store's sync for
+            # ever: apply the page change by change, skip what fails, and say so once.
+            with transaction(self.conn, durable=False):
+                touched = set()
+                skipped = []
+                for change in changes:
+                    self.conn.execute("SAVEPOINT one_change")
+                    try:
+                        touched |= self._apply_run([change])
+                    except UNAPPLIABLE as exc:
+                        self.conn.execute("ROLLBACK TO one_change")
+                        skipped.append(_skipped(change, exc))
+                    self.conn.execute("RELEASE one_change")
+                self._note_skipped(skipped)
+                self._finish_page(touched, cursor, more, initial=initial, today=today)
+
+    def _apply_runs(self, changes: list[dict[str, Any]]) -> set[str]:
+        """Apply changes in runs of one entity and op (one executemany per run)."""
         touched: set[str] = set()
-        with transaction(self.conn, durable=False):
-            run: list[dict[str, Any]] = []
-            for change in changes:
-                if run and (run[0]["entity"], run[0]["op"]) != (change["entity"], change["op"]):
-                    touched |= self._apply_run(run)
-                    run = []
-                run.append(change)
-            if run:
+        run: list[dict[str, Any]] = []
+        for change in changes:
+            if run and (run[0]["entity"], run[0]["op"]) != (change["entity"], change["op"]):
                 touched |= self._apply_run(run)
-            if not initial:
-                existing = [
-                    c
-                    for c in touched
-                    if self.conn.execute("SELECT 1 FROM customers WHERE id = ?", (c,)).fetchone()
-                ]
-                refresh_derived(self.conn, existing, today)
-            state: dict[str, str | None] = {"cursor": cursor}
-            if initial and not more:
-                self._finish_initial_load(today)
-                state.update(ready="1", initial_load="0", derived_on=today.isoformat())
-            self._set_state_in_tx(state)
+                run = []
+            run.append(change)
+        if run:
+            touched |= self._apply_run(run)
+        return touched
+
+    def _finish_page(
+        self, touched: set[str], cursor: str | None, more: bool, *, initial: bool, today: date
+    ) -> None:
+        if not initial:
+            existing = [
+                c
+                for c in touched
+                if self.conn.execute("SELECT 1 FROM customers WHERE id = ?", (c,)).fetchone()
+            ]
+            refresh_derived(self.conn, existing, today)
+        state: dict[str, str | None] = {"cursor": cursor}
+        if initial and not more:
+            self._finish_initial_load(today)
+            state.update(ready="1", initial_load="0", derived_on=today.isoformat())
+        self._set_state_in_tx(state)
+
+    def _note_skipped(self, skipped: list[dict[str, Any]]) -> None:
+        """Remember the records HQ sent that could not be applied (newest kept), with a
+        flag the status shows until someone has seen it."""
+        if not skipped:
+            return
+        earlier = json.loads(self.get_state("skipped_records") or "[]")
+        kept = [*earlier, *skipped][-MAX_SKIPPED_KEPT:]
+        self._set_state_in_tx(
+            {"skipped_records": json.dumps(kept, ensure_ascii=False), "skipped_unseen": "1"}
+        )
+
+    def skipped_records(self) -> list[dict[str, Any]]:
+        """What HQ sent that this terminal could not apply: entity, id, version, reason."""
+        return json.loads(self.get_state("skipped_records") or "[]")
 
     def _apply_run(self, run: list[dict[str, Any]]) -> set[str]:
         entity, op = run[0]["entity"], run[0]["op"]
@@ -358,7 +431,13 @@ class TerminalReplica:
         with transaction(self.conn):
             for table in (*PULLED_TABLES, "followups", "outbox", "audit_log", "sync_state"):
                 self.conn.execute(f"DELETE FROM {table}")
+            # The search index's own segments hold the search keys (names, phones,
+            # reversed phones): an external-content FTS table needs its own delete-all.
+            self.conn.execute("INSERT INTO customer_fts (customer_fts) VALUES ('delete-all')")
+        # VACUUM rewrites the file without the freed pages; the WAL still holds the old
+        # pages until a checkpoint truncates it.
         self.conn.execute("VACUUM")
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # -- drift detection ------------------------------------------------------------------
 
@@ -393,6 +472,9 @@ class SyncStatus:
     offline: bool
     pending: int
     rejected: int
+    # Records HQ sent that this terminal could not apply (skipped, see apply_page).
+    skipped: int = 0
+    skipped_unseen: bool = False
 
 
 def sync_status(conn: sqlite3.Connection) -> SyncStatus:
@@ -411,4 +493,6 @@ def sync_status(conn: sqlite3.Connection) -> SyncStatus:
         offline=state.get("offline") == "1",
         pending=box["pending"],
         rejected=box["rejected"],
+        skipped=len(json.loads(state.get("skipped_records") or "[]")),
+        skipped_unseen=state.get("skipped_unseen") == "1",
     )

@@ -85,3 +85,42 @@ def test_failed_step_leaves_the_old_version(
     assert migrations.current_version(raw) == 1
     assert "conflicts" not in _tables(raw)
     raw.close()
+
+
+def test_version_3_file_is_brought_to_the_contract(tmp_path: Path) -> None:
+    """Step 4 (sqlite-utils transform): ends_at nullable, tasks.store_id NOT NULL, kinds and
+    statuses renamed to the declared values, indexes and rows kept."""
+    path = tmp_path / "v3.sqlite3"
+    raw = sqlite3.connect(path, isolation_level=None)
+    migrations.migrate(raw, target=3)
+    raw.executescript(
+        """
+        INSERT INTO sync_state VALUES ('store_id', 'S001');
+        INSERT INTO tasks (id, store_id, kind, title) VALUES ('T1', NULL, 'handover', '认识新顾客');
+        INSERT INTO tasks (id, store_id, title) VALUES ('T2', 'S001', '旧任务');
+        INSERT INTO task_targets (task_id, customer_id, status) VALUES ('T1', 'C1', 'completed');
+        INSERT INTO appointments (id, customer_id, guide_id, starts_at, ends_at, version)
+            VALUES ('A1', 'C1', 'G001', '2026-11-22T08:00:00Z', '2026-11-22T09:00:00Z', 7);
+        """
+    )
+    raw.close()
+
+    conn = db.connect(path)
+    assert migrations.current_version(conn) == migrations.LATEST
+    tasks = [tuple(r) for r in conn.execute("SELECT id, store_id, kind FROM tasks ORDER BY id")]
+    assert tasks == [("T1", "S001", "handover_intro"), ("T2", "S001", "custom")]
+    assert conn.execute("SELECT status FROM task_targets").fetchone()[0] == "done"
+    assert tuple(conn.execute("SELECT id, ends_at, version FROM appointments").fetchone()) == (
+        "A1",
+        "2026-11-22T09:00:00Z",
+        7,
+    )
+    conn.execute(
+        "INSERT INTO appointments (id, customer_id, guide_id, starts_at)"
+        " VALUES ('A2', 'C1', 'G001', '2026-11-23T08:00:00Z')"
+    )
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute("INSERT INTO tasks (id, store_id, title) VALUES ('T3', NULL, 'x')")
+    indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "appointments_guide" in indexes
+    conn.close()

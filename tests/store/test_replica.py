@@ -7,7 +7,8 @@ import sqlite3
 import pytest
 
 from app.store import customers, outbox
-from app.store.replica import ENTITY_TABLES, TerminalReplica, sync_status
+from app.store.errors import StoreError
+from app.store.replica import TerminalReplica, sync_status
 from tests.store.helpers import customer_change
 
 NOW = "2026-11-22T10:30:00Z"
@@ -29,17 +30,6 @@ def purchase(pid: str, cid: str, paid_at: str, cents: int, version: int) -> dict
             "items": [{"sku": "SKU1", "qty": 1, "price_cents": cents}],
         },
     }
-
-
-def test_every_wire_record_has_its_columns_in_the_terminal_store(
-    conn: sqlite3.Connection,
-) -> None:
-    """A field added to sync/records.py needs a migration here too, or pulls fail."""
-    missing = {
-        entity: set(columns) - {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
-        for entity, (table, _, columns) in ENTITY_TABLES.items()
-    }
-    assert not any(missing.values()), missing
 
 
 def test_first_sync_is_not_ready_until_the_last_page(
@@ -91,17 +81,45 @@ def test_a_record_changed_twice_in_one_page_keeps_its_last_items_and_tags(
     assert conn.execute("SELECT count(*) FROM customer_tags").fetchone()[0] == 0
 
 
-def test_failed_page_leaves_cursor_and_rows_untouched(
+def test_a_record_the_terminal_cannot_hold_is_skipped_and_the_rest_applies(
     replica: TerminalReplica, conn: sqlite3.Connection
 ) -> None:
+    """A bad record must not stop the store's sync for ever: skipped, named, reported."""
     replica.apply_page([customer_change("C1", "张三", "13812345678")], "1.1", more=False)
     bad = customer_change("C2", "李四", "13900000000", version=2)
     bad["data"]["name"] = None  # NOT NULL column: the insert fails
-    with pytest.raises(sqlite3.IntegrityError):
+    no_sku = purchase("O9", "C1", "2026-11-01T08:00:00Z", 100, 3)
+    no_sku["data"]["items"] = [{"qty": 1}]
+    replica.apply_page(
+        [customer_change("C3", "王五", "13700000000", version=2), bad, no_sku],
+        "2.2",
+        more=False,
+    )
+    assert replica.cursor() == "2.2"
+    assert [r[0] for r in conn.execute("SELECT id FROM customers ORDER BY id")] == ["C1", "C3"]
+    assert conn.execute("SELECT count(*) FROM purchases").fetchone()[0] == 0
+    skipped = replica.skipped_records()
+    assert [(s["entity"], s["id"]) for s in skipped] == [("customer", "C2"), ("purchase", "O9")]
+    assert "NOT NULL" in skipped[0]["reason"] and "李四" not in str(skipped)
+    status = sync_status(conn)
+    assert status.skipped == 2 and status.skipped_unseen
+    # The next page applies as usual, in one go.
+    replica.apply_page([customer_change("C4", "赵六", "13600000000", version=4)], "4.4", more=False)
+    assert replica.cursor() == "4.4" and len(replica.skipped_records()) == 2
+
+
+def test_an_environmental_failure_leaves_cursor_and_rows_untouched(
+    replica: TerminalReplica, conn: sqlite3.Connection
+) -> None:
+    """Read-only (or disk full, locked): the page is not skipped but retried later."""
+    replica.apply_page([customer_change("C1", "张三", "13812345678")], "1.1", more=False)
+    conn.execute("PRAGMA query_only = ON")
+    with pytest.raises(StoreError):
         replica.apply_page(
-            [customer_change("C3", "王五", "13700000000", version=2), bad], "2.2", more=False
+            [customer_change("C3", "王五", "13700000000", version=2)], "2.2", more=False
         )
-    assert replica.cursor() == "1.1"
+    conn.execute("PRAGMA query_only = OFF")
+    assert replica.cursor() == "1.1" and replica.skipped_records() == []
     assert [r[0] for r in conn.execute("SELECT id FROM customers")] == ["C1"]
 
 
@@ -199,12 +217,6 @@ def test_reset_keeps_outbox_and_unsynced_followups(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="replica.wipe() leaves the rows in the WAL and the FTS index's segments: it needs "
-    "INSERT INTO customer_fts (customer_fts) VALUES ('delete-all') after the DELETEs, and "
-    "PRAGMA wal_checkpoint(TRUNCATE) after VACUUM (app/store/replica.py; remove this mark then)",
-)
 def test_wipe_leaves_no_personal_data_in_any_file(
     replica: TerminalReplica, conn: sqlite3.Connection
 ) -> None:

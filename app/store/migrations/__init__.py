@@ -13,6 +13,7 @@ the sync state.
 
 from __future__ import annotations
 
+import importlib
 import sqlite3
 from importlib import resources
 
@@ -25,11 +26,14 @@ def _sql(name: str) -> str:
     return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
 
 
-# (version, file) in order; never edit a released step, add a new one.
+# (version, file) in order; never edit a released step, add a new one. A ``.sql`` step is
+# a script; a ``.py`` step is a module of this package whose ``migrate(conn)`` runs inside
+# the step's transaction (for what plain SQL cannot do, such as changing NOT NULL).
 STEPS: list[tuple[int, str]] = [
     (1, "0001_initial.sql"),
     (2, "0002_outbox_status_conflicts_audit.sql"),
     (3, "0003_search_walk_indexes.sql"),
+    (4, "m0004_contract.py"),
 ]
 LATEST = STEPS[-1][0]
 
@@ -55,13 +59,20 @@ def migrate(conn: sqlite3.Connection, *, target: int = LATEST) -> int:
     for step, filename in STEPS:
         if step <= version or step > target:
             continue
-        script = _sql(filename)
-        # executescript() commits any open transaction first; we wrap the script in our
-        # own BEGIN … COMMIT so the step and its user_version land together.
         try:
-            conn.executescript(
-                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {step};\nCOMMIT;"
-            )
+            if filename.endswith(".py"):
+                module = importlib.import_module(f"{__package__}.{filename[:-3]}")
+                conn.execute("BEGIN IMMEDIATE")
+                module.migrate(conn)
+                conn.execute(f"PRAGMA user_version = {step}")
+                conn.execute("COMMIT")
+            else:
+                # executescript() commits any open transaction first; we wrap the script
+                # in our own BEGIN … COMMIT so the step and its user_version land together.
+                script = _sql(filename)
+                conn.executescript(
+                    f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {step};\nCOMMIT;"
+                )
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
