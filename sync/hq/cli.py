@@ -21,7 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from sync.hq import importers
+from sync.hq import importers, members
 from sync.hq.app import DB_ENV
 from sync.hq.storage import HQStorage, StorageError, iso
 
@@ -110,10 +110,12 @@ def cmd_add_guide(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace, run: Callable[..., importers.ImportReport]) -> int:
+    """Refused lines and warnings on stderr, the counts (or --json) on stdout; exit 1 when
+    a line was refused (the good lines are in all the same), 0 otherwise."""
     with _storage(args) as storage:
         report = run(storage, Path(args.file))
-    for error in report.refused:
-        print(error, file=sys.stderr)
+    for problem in [*report.refused, *report.warnings]:
+        print(problem, file=sys.stderr)
     if args.json:
         _print_json(report.as_dict())
     else:
@@ -127,6 +129,57 @@ def cmd_import_customers(args: argparse.Namespace) -> int:
 
 def cmd_import_purchases(args: argparse.Namespace) -> int:
     return _import(args, importers.import_purchases)
+
+
+def cmd_show_customer(args: argparse.Namespace) -> int:
+    with _storage(args) as storage:
+        card = members.customer_card(storage, args.customer_id, reveal=args.reveal)
+        if card is None:
+            raise CommandError(f"customer {args.customer_id} does not exist")
+        if args.reveal and card["phone"]:
+            members.record_reveal(storage, args.customer_id, _operator())
+    if args.json:
+        _print_json(card)
+        return 0
+    guide = card["guide"]
+    sizes = ", ".join(f"{k} {v}" for k, v in card["sizes"].items())
+    rows = [
+        ("customer", f"{card['id']}  {card['name']}"),
+        ("phone", card["phone"] or "-"),
+        ("gender", card["gender"] or "-"),
+        ("birthday", card["birthday"] or "-"),
+        ("store", f"{card['store']['id']}  {card['store']['name'] or '?'}"),
+        (
+            "guide",
+            f"{guide['id']}  {guide['name']}{'' if guide['active'] else ' (has left)'}"
+            if guide
+            else "- (no guide)",
+        ),
+        ("tier", card["tier"]),
+        ("points", f"{card['points']:,}"),
+        ("tags", " | ".join(card["tags"]) or "-"),
+        ("sizes", sizes or "-"),
+        ("joined_at", card["joined_at"] or "-"),
+        ("counts", ", ".join(f"{v} {k}" for k, v in card["counts"].items())),
+    ]
+    for label, value in rows:
+        print(f"{label:<10} {value}")
+    print("owners")
+    for owner in card["owners"]:
+        print(
+            f"  {owner['since']} .. {owner['until'] or 'now':<20}  {owner['guide_id'] or '-'}"
+            f" {owner['guide'] or ''}  {owner['store_id']} {owner['store'] or ''}".rstrip()
+        )
+    return 0
+
+
+def _operator() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in a bare container
+        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
 
 
 def cmd_enroll_code(args: argparse.Namespace) -> int:
@@ -349,6 +402,60 @@ def prepare_demo(db_url: str, customers: int = 2_000, *, seed: int = 20261122) -
 
 # -- argument parsing --------------------------------------------------------------------
 
+_im = importers
+CUSTOMERS_HELP = f"""\
+Columns (a header line names them, in any order; other columns are ignored):
+  customer_id  1-64 characters, no spaces or ':'; the key (a re-import updates)
+  name         required, at most {_im.MAX_NAME} characters
+  phone        a mainland mobile number, 11 digits (+86, spaces and dashes allowed)
+  gender       男/女/M/F or empty
+  birthday     YYYY-MM-DD (or / or .), not after today
+  store        a store code HQ has (add-store)
+  guide        a guide code of that store, active, or empty
+  tier         头部/腰部/普通 (head/waist/regular) or empty for regular
+  points       whole number 0-{_im.MAX_POINTS:,} or empty for 0
+  tags         separated by |, each at most {_im.MAX_TAG} characters, at most {_im.MAX_TAGS}; added to the
+               member's tags (a guide's tags are kept)
+  joined_at    YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS], China time unless a zone
+               (Z, +08:00) is given
+A phone already held by another member (in the file or at HQ) imports with a warning
+naming both ids. When an id appears twice, the later line wins (with a warning).
+"""
+
+PURCHASES_HELP = f"""\
+Columns (a header line names them, in any order; other columns are ignored):
+  order_id     1-64 characters, no spaces or ':'; the key (a re-import updates)
+  customer_id  a member HQ has (import the members first)
+  store        a store code HQ has
+  guide        a guide code HQ has, or empty
+  paid_at      YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS], China time unless a zone is given
+  amount       yuan, at most 2 decimals, 0-{_im.MAX_AMOUNT_CENTS // 100:,}, an optional ¥ in front
+               (1299, 1,299.00, ¥99.5)
+  items        SKU*quantity separated by |, quantity 1-{_im.MAX_QTY} (SKU alone: 1)
+"""
+
+CSV_HELP = f"""
+Encoding: decided once for the whole file. A UTF-8 BOM (Excel's "CSV UTF-8") or a
+file that is all valid UTF-8 is UTF-8. Otherwise the lines with non-ASCII text vote:
+UTF-8 if at least half of them are valid UTF-8, else GB18030 (Excel's plain "CSV" in
+China; it covers GBK and GB2312). A line that does not decode in the file's encoding
+is refused with its number and never makes the file be read another way; in a GB18030
+file a line that reads as UTF-8 Chinese is refused too (it would import as mojibake).
+UTF-16 ("Unicode text") files are refused.
+
+Refused lines (each reported as "line N: reason"; the other lines are imported):
+numbers that are not ASCII digits 0-9 (full-width １２, superscript ², 1e30), negative
+or out of range; dates that do not exist or fall outside {_im.YEARS[0]}-{_im.YEARS[1]}; text with control
+characters (NUL, tab, newline), bidi overrides or U+FFFD; unknown stores or guides;
+more fields than the header.
+
+Output: refused lines and warnings on stderr, then one line of counts on stdout
+(imported, updated, unchanged, refused, warnings, the encoding), or --json.
+Exit status: 0 when no line was refused (warnings allowed); 1 when some lines were
+refused (the good lines are imported all the same) or the file cannot be read at all
+(nothing imported; one-line message).
+"""
+
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
@@ -361,8 +468,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def command(name: str, func: Callable[[argparse.Namespace], int], help_: str) -> Any:
-        p = sub.add_parser(name, parents=[common], help=help_, description=help_)
+    def command(
+        name: str, func: Callable[[argparse.Namespace], int], help_: str, epilog: str = ""
+    ) -> Any:
+        p = sub.add_parser(
+            name,
+            parents=[common],
+            help=help_,
+            description=help_,
+            epilog=epilog or None,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         p.set_defaults(func=func)
         return p
 
@@ -382,13 +498,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--store", required=True, metavar="CODE")
     p.add_argument("--manager", action="store_true", help="the store manager (店长)")
     p.add_argument("--pin", help="sign-in PIN, 4–8 digits (stored only as an argon2 hash)")
-    for name, func, what in (
-        ("import-customers", cmd_import_customers, "import members from a CRM CSV file"),
-        ("import-purchases", cmd_import_purchases, "import orders from a CRM CSV file"),
+    for name, func, what, epilog in (
+        (
+            "import-customers",
+            cmd_import_customers,
+            "import members from a CRM CSV file",
+            CUSTOMERS_HELP + CSV_HELP,
+        ),
+        (
+            "import-purchases",
+            cmd_import_purchases,
+            "import orders from a CRM CSV file",
+            PURCHASES_HELP + CSV_HELP,
+        ),
     ):
-        p = command(name, func, what)
+        p = command(name, func, what, epilog)
         p.add_argument("file", metavar="FILE.csv")
-        p.add_argument("--json", action="store_true")
+        p.add_argument(
+            "--json",
+            action="store_true",
+            help="print encoding, imported, updated, unchanged, refused and warnings"
+            " (with line numbers) as JSON",
+        )
+    p = command(
+        "show-customer",
+        cmd_show_customer,
+        "one member as HQ holds it: owner, tier, points, tags, counts, ownership history",
+        "The phone shows masked (138****5678); --reveal shows it in full and leaves a\n"
+        "reveal_phone row in HQ's audit log, as a guide's reveal at a terminal does.\n"
+        "Exit status: 0, or 1 with a one-line message when the id is unknown.",
+    )
+    p.add_argument("customer_id", metavar="ID")
+    p.add_argument("--reveal", action="store_true", help="show the phone in full (audited)")
+    p.add_argument("--json", action="store_true")
     p = command("enroll-code", cmd_enroll_code, "print a one-time code to enrol a terminal")
     p.add_argument("--store", required=True, metavar="CODE")
     p.add_argument("--hours", type=float, default=24, help="validity (default 24)")

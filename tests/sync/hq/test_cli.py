@@ -66,7 +66,10 @@ def test_import_customers_utf8_with_bom(hq_db: str, tmp_path: Path, capsys) -> N
     )
     assert run(hq_db, "import-customers", str(path)) == 0
     out = capsys.readouterr()
-    assert out.out.startswith("imported 3, updated 0, refused 0") and out.err == ""
+    assert out.out == (
+        "imported 3, updated 0, unchanged 0, refused 0, warnings 0 (read as UTF-8 with BOM)\n"
+    )
+    assert out.err == ""
     found = customers_in(hq_db)
     assert found["C1"]["name"] == "张三" and found["C1"]["tier"] == "head"
     assert found["C1"]["tags"] == ["新品控", "职场通勤"] and found["C1"]["points"] == 1200
@@ -105,7 +108,7 @@ def test_bad_lines_are_reported_by_number_and_good_lines_imported(
     )
     assert run(hq_db, "import-customers", str(path)) == 1
     out = capsys.readouterr()
-    assert "imported 1, updated 0, refused 6" in out.out
+    assert out.out.startswith("imported 1, updated 0, unchanged 0, refused 6,")
     errors = out.err.strip().splitlines()
     assert errors == [
         "line 3: phone '12345' is not a mobile number",
@@ -128,13 +131,13 @@ def test_reimport_updates_and_never_duplicates(hq_db: str, tmp_path: Path, capsy
     assert run(hq_db, "import-customers", str(path)) == 0
     before = status(hq_db, capsys)["counts"]
     assert run(hq_db, "import-customers", str(path)) == 0
-    assert capsys.readouterr().out.startswith("imported 0, updated 0, refused 0")
+    assert capsys.readouterr().out.startswith("imported 0, updated 0, unchanged 2, refused 0,")
     assert status(hq_db, capsys)["counts"] == before  # no new rows, no new change rows
     # A later line with the same id wins; a changed line is an update.
     lines.append("C1,张三,13812345678,女,,S001,G002,头部,500,职场通勤,")
     write_csv(path, lines)
     assert run(hq_db, "import-customers", str(path)) == 0
-    assert capsys.readouterr().out.startswith("imported 0, updated 1, refused 0")
+    assert capsys.readouterr().out.startswith("imported 0, updated 1, unchanged 1, refused 0,")
     c1 = customers_in(hq_db)["C1"]
     assert c1["tier"] == "head" and c1["points"] == 500
     assert c1["tags"] == ["新品控", "职场通勤"]  # CRM tags are added, a guide's kept
@@ -171,14 +174,15 @@ def test_import_purchases(hq_db: str, tmp_path: Path, capsys) -> None:
             "O6,C1,S001,G002,2026-10-01,12.00,SKU1*0",
         ],
     )
+    capsys.readouterr()
     assert run(hq_db, "import-purchases", str(path)) == 1
     out = capsys.readouterr()
-    assert "imported 2, updated 0, refused 4" in out.out
+    assert out.out.startswith("imported 2, updated 0, unchanged 0, refused 4,")
     assert out.err.strip().splitlines() == [
         "line 4: customer 'C9' is unknown (import customers first)",
         "line 5: amount '12.345' is not a yuan amount with at most 2 decimals",
         "line 6: paid_at 'someday' is not a date or time (YYYY-MM-DD HH:MM)",
-        "line 7: item 'SKU1*0' is not SKU*quantity",
+        "line 7: item 'SKU1*0': quantity must be 1–9999",
     ]
     with HQStorage(hq_db) as hq, hq.write() as tx:
         orders = tx.load("purchase", ["O1", "O2"])
@@ -192,7 +196,7 @@ def test_import_purchases(hq_db: str, tmp_path: Path, capsys) -> None:
     assert orders["O2"]["amount_cents"] == 9950 and orders["O2"]["guide_id"] is None
     # Re-import: nothing new.
     assert run(hq_db, "import-purchases", str(path)) == 1
-    assert "imported 0, updated 0, refused 4" in capsys.readouterr().out
+    assert capsys.readouterr().out.startswith("imported 0, updated 0, unchanged 2, refused 4,")
     assert status(hq_db, capsys)["counts"]["purchases"] == 2
 
 
