@@ -14,13 +14,12 @@ import threading
 import traceback
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QDialogButtonBox,
-    QLabel,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
@@ -28,41 +27,67 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.store import errors as store_errors
 from app.store.customers import CustomerNotFound
 from app.store.db import StoreError
-from app.store.ui_queries import environment_problem
+from app.ui.widgets import plain_label
 from sync.outcome import SyncError
 
 log = logging.getLogger("guidedesk.ui")
 
 KNOWN_ERRORS: tuple[type[BaseException], ...] = (StoreError, CustomerNotFound, SyncError)
 
-
-def plain_message(exc: BaseException) -> str | None:
-    """What to tell the guide about a known failure, or None when it is a bug."""
-    problem = environment_problem(exc)
-    if problem == "locked":
-        return QCoreApplication.translate(
+# What to tell the guide about each kind of store failure (the store classifies them by
+# SQLite's error code, app/store/errors.py); the source strings are translated when shown.
+_STORE_MESSAGES: tuple[tuple[type[StoreError], str], ...] = (
+    (
+        store_errors.StoreLocked,
+        QT_TRANSLATE_NOOP(
             "ErrorReporter", "The local data file is busy. Wait a moment and try again."
-        )
-    if problem == "disk_full":
-        return QCoreApplication.translate(
+        ),
+    ),
+    (
+        store_errors.DiskFull,
+        QT_TRANSLATE_NOOP(
             "ErrorReporter", "The disk is full: nothing could be saved. Ask IT to free some space."
-        )
-    if problem == "read_only":
-        return QCoreApplication.translate(
-            "ErrorReporter", "The local data file is read-only: nothing could be saved. Ask IT."
-        )
-    if problem == "io":
-        return QCoreApplication.translate(
+        ),
+    ),
+    (
+        store_errors.NoAccess,
+        QT_TRANSLATE_NOOP(
+            "ErrorReporter",
+            "The local data file is read-only or cannot be opened: nothing could be saved. "
+            "Ask IT to check the file and its folder.",
+        ),
+    ),
+    (
+        store_errors.DiskError,
+        QT_TRANSLATE_NOOP(
             "ErrorReporter",
             "The local data file could not be read or written. Ask IT to check the disk.",
-        )
-    if problem == "corrupt":
-        return QCoreApplication.translate(
+        ),
+    ),
+    (
+        store_errors.StoreCorrupt,
+        QT_TRANSLATE_NOOP(
             "ErrorReporter",
             "The local data file is damaged. Ask IT to restore it (HQ keeps a copy).",
-        )
+        ),
+    ),
+)
+
+
+def plain_message(exc: BaseException) -> str | None:
+    """What to tell the guide about a known failure, or None when it is a bug.
+
+    A raw ``sqlite3.Error`` that reached the UI without passing a store boundary (a read
+    on the UI thread's connection) is classified by the store's own rule, by error code.
+    """
+    if not isinstance(exc, StoreError):
+        exc = store_errors.known(exc) or exc
+    for kind, source in _STORE_MESSAGES:
+        if isinstance(exc, kind):
+            return QCoreApplication.translate("ErrorReporter", source)
     if isinstance(exc, KNOWN_ERRORS):
         return str(exc.args[0]) if exc.args else str(exc)
     return None
@@ -76,15 +101,13 @@ class ErrorDialog(QDialog):
         self.setObjectName("errorDialog")
         self.setWindowTitle(self.tr("Something went wrong"))
         self.details = details
-        title = QLabel(self.tr("Something went wrong"))
-        title.setObjectName("dialogTitle")
-        explain = QLabel(
+        title = plain_label(self.tr("Something went wrong"), "dialogTitle", wrap=False)
+        explain = plain_label(
             self.tr(
                 "GuideDesk ran into an unexpected problem. Your saved work is safe. "
                 "Please copy the details and send them to IT."
             )
         )
-        explain.setWordWrap(True)
         text = QPlainTextEdit(details)
         text.setReadOnly(True)
         text.setObjectName("errorDetails")
@@ -133,6 +156,8 @@ class ErrorReporter(QObject):
                 parent,
             )
             dialog.setObjectName("errorMessage")
+            # The message may carry HQ's words or a customer's name: never rich text.
+            dialog.setTextFormat(Qt.TextFormat.PlainText)
         else:
             details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
             log.error("unexpected error\n%s", details)

@@ -8,14 +8,13 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt, Signa
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
-    QLabel,
     QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from app.ui.widgets import icon
+from app.ui.widgets import icon, plain_label
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,13 +115,9 @@ class ComingSoonPage(QWidget):
     def __init__(self, section: Section, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(f"page_{section.key}")
-        title = QLabel(_t(section.title))
-        title.setObjectName("pageTitle")
-        soon = QLabel(self.tr("Coming soon"))
-        soon.setObjectName("comingSoon")
-        promise = QLabel(_t(section.promise))
-        promise.setObjectName("comingSoonText")
-        promise.setWordWrap(True)
+        title = plain_label(_t(section.title), "pageTitle", wrap=False, selectable=False)
+        soon = plain_label(self.tr("Coming soon"), "comingSoon", wrap=False, selectable=False)
+        promise = plain_label(_t(section.promise), "comingSoonText", selectable=False)
         # A fixed-width column lets the wrapped text take the height it needs.
         column = QWidget()
         column.setFixedWidth(560)

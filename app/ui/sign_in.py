@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -27,6 +26,7 @@ from app.store.changes import Changes
 from app.store.guides import GuideAccount, list_guides, verify_pin
 from app.store.replica import sync_status
 from app.ui.session import Session
+from app.ui.widgets import add_row, plain_label
 
 MAX_FAILURES = 5
 LOCK_SECONDS = 60
@@ -45,10 +45,8 @@ class SignInView(QWidget):
         self.locked_until: datetime | None = None
         self._busy = False
 
-        title = QLabel(self.tr("GuideDesk"))
-        title.setObjectName("signInTitle")
-        self.store = QLabel()
-        self.store.setObjectName("signInStore")
+        title = plain_label(self.tr("GuideDesk"), "signInTitle", wrap=False, selectable=False)
+        self.store = plain_label(name="signInStore", selectable=False)
         self.guide_box = QComboBox()
         self.guide_box.setObjectName("signInGuide")
         self.pin = QLineEdit()
@@ -62,17 +60,15 @@ class SignInView(QWidget):
         self.button.setProperty("primary", True)
         self.button.setDefault(True)
         self.button.clicked.connect(self.submit)
-        self.message = QLabel()
-        self.message.setObjectName("signInMessage")
-        self.message.setWordWrap(True)
+        self.message = plain_label(name="signInMessage", selectable=False)
         self.sync_button = QPushButton(self.tr("Sync now"))
         self.sync_button.setObjectName("signInSync")
         self.sync_button.clicked.connect(self.sync_requested)
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow(self.tr("Guide"), self.guide_box)
-        form.addRow(self.tr("PIN"), self.pin)
+        add_row(form, self.tr("Guide"), self.guide_box)
+        add_row(form, self.tr("PIN"), self.pin)
         card = QWidget()
         card.setObjectName("signInCard")
         card.setFixedWidth(440)

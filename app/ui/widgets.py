@@ -1,4 +1,10 @@
-"""Small widgets shared by the views."""
+"""Small widgets shared by the views.
+
+Text that came from data (a customer's name or note, a guide's name, HQ's reasons) is
+shown only through ``plain_label`` and ``plain_tooltip``: a QLabel or a tooltip otherwise
+*guesses* rich text from the content, and an edit made on one terminal would render as
+markup (big coloured fake text, pictures, links) on every other.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,8 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QIcon, QKeyEvent
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QWidget
+from PySide6.QtGui import Qt as QtGuiNamespace
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLayout, QLineEdit, QWidget
 
 from resources.paths import icon_path
 
@@ -58,10 +65,29 @@ class ChoiceBox(QComboBox):
         return self.currentData() if self.count() else None
 
 
-def wrapped_label(text: str = "", name: str | None = None) -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+def plain_label(
+    text: str = "", name: str | None = None, *, wrap: bool = True, selectable: bool = True
+) -> QLabel:
+    """A label that shows ``text`` literally, whatever it contains (never rich text)."""
+    label = QLabel()
+    label.setTextFormat(Qt.TextFormat.PlainText)  # before the text: no guess is ever made
+    label.setText(text)
+    label.setWordWrap(wrap)
+    if selectable:
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     if name:
         label.setObjectName(name)
     return label
+
+
+def add_row(form: QFormLayout, text: str, field: QWidget | QLayout) -> None:
+    """A form row whose label is a ``plain_label`` (``addRow(str, …)`` makes a guessing one)."""
+    form.addRow(plain_label(text, wrap=False, selectable=False), field)
+
+
+def plain_tooltip(text: str | None) -> str | None:
+    """A tooltip that shows ``text`` literally: tooltips have no text format of their own,
+    so the text is escaped into a paragraph Qt then renders as exactly these characters."""
+    if not text:
+        return None
+    return QtGuiNamespace.convertFromPlainText(text, QtGuiNamespace.WhiteSpaceMode.WhiteSpacePre)

@@ -171,8 +171,8 @@
         <translation>磁盘已满，刚才的内容没有保存。请联系信息部清理空间。</translation>
     </message>
     <message>
-        <source>The local data file is read-only: nothing could be saved. Ask IT.</source>
-        <translation>本机数据文件是只读的，刚才的内容没有保存。请联系信息部。</translation>
+        <source>The local data file is read-only or cannot be opened: nothing could be saved. Ask IT to check the file and its folder.</source>
+        <translation>本机数据文件是只读的或无法打开，刚才的内容没有保存。请联系信息部检查该文件及其所在文件夹。</translation>
     </message>
     <message>
         <source>The local data file could not be read or written. Ask IT to check the disk.</source>

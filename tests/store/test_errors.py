@@ -117,9 +117,11 @@ def test_a_full_database_is_disk_full_and_keeps_nothing(filled: Path) -> None:
 
 
 def test_a_bug_keeps_its_own_type(conn: sqlite3.Connection) -> None:
-    with pytest.raises(sqlite3.OperationalError, match="no such column") as raised:
-        with db.transaction(conn):
-            conn.execute("UPDATE customers SET nope = 1")
+    with (
+        pytest.raises(sqlite3.OperationalError, match="no such column") as raised,
+        db.transaction(conn),
+    ):
+        conn.execute("UPDATE customers SET nope = 1")
     assert not isinstance(raised.value, errors.StoreError)
     assert errors.known(raised.value) is None
 

@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import threading
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QInputMethodEvent
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPlainTextEdit, QPushButton
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+)
 
+import app.ui.customers.book as book_module
 from app.store import outbox
 from app.store.changes import Changes
 from app.store.guides import GuideAccount
 from app.ui.customers.book import CustomerBook
 from app.ui.session import Session
+
+
+def entry_text(entry) -> str:
+    """What a guide reads in one list entry (a follow-up, a purchase): its lines."""
+    return "\n".join(label.text() for label in entry.findChildren(QLabel))
 
 
 def names(book: CustomerBook) -> list[str]:
@@ -83,12 +98,36 @@ def test_empty_terminal_asks_to_sync_first(qtbot, db_path, clock) -> None:
         session.close()
 
 
-def test_stale_answers_are_dropped(qtbot, session, guide) -> None:
+def test_stale_answers_are_dropped(qtbot, session, guide, monkeypatch) -> None:
+    """The answer to "z" is held back until the guide has typed on; when it comes, it
+    is dropped (never shown), and only the newest query runs after it."""
     book = make_book(qtbot, session, guide)
-    for text in ("z", "zs", "zsx", "5", "56", "567", "5678"):
-        book.search_box.setText(text)  # faster than any answer comes back
-    qtbot.waitUntil(lambda: names(book) == ["张三"] and not book._busy)
-    assert book.query.text == "5678"
+    real_search = book_module.search_customers
+    release = threading.Event()
+    answered: dict[str, list[str]] = {}
+
+    def slow_for_z(conn, query, **kw):
+        page = real_search(conn, query, **kw)
+        if query.text == "z":
+            assert release.wait(10), "the test never released the slow answer"
+        answered[query.text] = sorted(row[1] for row in page.rows)
+        return page
+
+    monkeypatch.setattr(book_module, "search_customers", slow_for_z)
+    shown: list[list[str]] = []
+    book.model.modelReset.connect(lambda: shown.append(names(book)))
+
+    book.search_box.setText("z")
+    for text in ("zs", "zsx", "5", "56", "567", "5678"):
+        book.search_box.setText(text)  # while "z" is still being answered
+    assert book._busy and not answered and shown == []
+    release.set()
+    qtbot.waitUntil(lambda: not book._busy and "5678" in answered)
+    qtbot.waitUntil(lambda: shown == [["张三"]])
+    # "z" was answered (张三 and 曾小凡 match it) and that answer was never shown; the
+    # queries typed in between were never run at all.
+    assert answered == {"z": ["张三", "曾小凡"], "5678": ["张三"]}
+    assert names(book) == ["张三"] and book.query.text == "5678"
 
 
 def test_filters(qtbot, session, guide) -> None:
@@ -158,8 +197,8 @@ def test_profile_shows_history_masked_phone_and_lost_edit(qtbot, session, guide)
     texts = " ".join(label.text() for label in pane.findChildren(QLabel))
     for expected in ("真丝连衣裙 ×1", "¥1,898.00", "喜欢真丝和浅色", "新品控", "工作日来店"):
         assert expected in texts
-    entries = pane.findChild(object, "followUpTimeline").findChildren(QLabel, "followUpEntry")
-    assert len(entries) == 1 and "她喜欢那条连衣裙" in entries[0].text()
+    entries = pane.findChild(object, "followUpTimeline").findChildren(QFrame, "followUpEntry")
+    assert len(entries) == 1 and "她喜欢那条连衣裙" in entry_text(entries[0])
 
 
 def test_reveal_phone_is_audited(qtbot, session, guide) -> None:
@@ -215,10 +254,11 @@ def test_log_follow_up_shows_in_timeline_and_outbox(qtbot, session, guide) -> No
     qtbot.waitUntil(lambda: not dialog.isVisible())
     # The keyboard is back on the workbench (F5, Ctrl+F), window manager or not.
     qtbot.waitUntil(lambda: QApplication.activeWindow() is book.window())
-    entries = book.profile.findChildren(QLabel, "followUpEntry")
+    entries = book.profile.findChildren(QFrame, "followUpEntry")
     assert len(entries) == 1
-    assert "周六来试穿" in entries[0].text() and "waiting to sync" in entries[0].text()
-    assert "Next follow-up: 2026-11-29" in entries[0].text()
+    text = entry_text(entries[0])
+    assert "周六来试穿" in text and "waiting to sync" in text
+    assert "Next follow-up: 2026-11-29" in text
     pending = outbox.pending(session.conn)
     assert [(e.entity, e.payload["note"]) for e in pending] == [
         ("followup", "电话问候，周六来试穿")

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -42,7 +41,7 @@ from app.ui.customers.model import CustomerListModel
 from app.ui.customers.profile import ProfilePane
 from app.ui.labels import stage_label, tier_label
 from app.ui.session import Session
-from app.ui.widgets import ChoiceBox, SearchBox, icon, wrapped_label
+from app.ui.widgets import ChoiceBox, SearchBox, icon, plain_label
 
 ROW_HEIGHT = 36
 
@@ -81,8 +80,7 @@ class CustomerBook(QWidget):
         self.search_box.open_current.connect(self.open_current)
 
         self.filters = self._filter_bar()
-        self.count_label = QLabel()
-        self.count_label.setObjectName("resultCount")
+        self.count_label = plain_label(name="resultCount", wrap=False, selectable=False)
 
         guide_names = (
             {g.id: g.name for g in list_guides(session.conn)} if guide.is_manager else None
@@ -91,7 +89,7 @@ class CustomerBook(QWidget):
         self.model.more_wanted.connect(self._fetch_more)
         self.table = self._table()
         self.model.sort_wanted.connect(self._sort)
-        self.empty = wrapped_label("", "emptyState")
+        self.empty = plain_label("", "emptyState")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.list_stack = QStackedWidget()
         self.list_stack.addWidget(self.table)

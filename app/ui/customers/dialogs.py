@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QVBoxLayout,
@@ -30,7 +29,7 @@ from PySide6.QtWidgets import (
 from app.domain.customers import Channel
 from app.store.customers import CustomerProfile
 from app.ui.labels import CHANNELS, SIZES, label
-from app.ui.widgets import ChoiceBox
+from app.ui.widgets import ChoiceBox, add_row, plain_label
 
 _TAG_SEPARATORS = re.compile(r"[,，、;；\s]+")
 
@@ -93,8 +92,9 @@ class FollowUpDialog(_SavingDialog):
         super().__init__(parent)
         self.setObjectName("followUpDialog")
         self.setWindowTitle(self.tr("Log a follow-up"))
-        title = QLabel(self.tr("Follow-up with {name}").format(name=customer_name))
-        title.setObjectName("dialogTitle")
+        title = plain_label(
+            self.tr("Follow-up with {name}").format(name=customer_name), "dialogTitle"
+        )
         self.channel = ChoiceBox(
             "followUpChannel", [(label(CHANNELS, c), Channel(c)) for c in CHANNELS]
         )
@@ -117,9 +117,9 @@ class FollowUpDialog(_SavingDialog):
         next_row.addWidget(self.next_date)
         next_row.addStretch(1)
         form = QFormLayout()
-        form.addRow(self.tr("Channel"), self.channel)
-        form.addRow(self.tr("Note"), self.note)
-        form.addRow("", next_row)
+        add_row(form, self.tr("Channel"), self.channel)
+        add_row(form, self.tr("Note"), self.note)
+        add_row(form, "", next_row)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addLayout(form)
@@ -156,18 +156,18 @@ class EditCustomerDialog(_SavingDialog):
         self.tags.setPlaceholderText(self.tr("Separate tags with 、 or commas"))
         self.sizes: dict[str, QLineEdit] = {}
         form = QFormLayout()
-        form.addRow(self.tr("Tags"), self.tags)
+        add_row(form, self.tr("Tags"), self.tags)
         for key in dict.fromkeys([*SIZES, *profile.sizes]):
             field = QLineEdit(profile.sizes.get(key, ""))
             field.setObjectName(f"editSize_{key}")
             self.sizes[key] = field
-            form.addRow(label(SIZES, key), field)
+            add_row(form, label(SIZES, key), field)
         self.preferences = QPlainTextEdit(profile.preferences)
         self.preferences.setObjectName("editPreferences")
         self.note = QPlainTextEdit(profile.note)
         self.note.setObjectName("editNote")
-        form.addRow(self.tr("Preferences"), self.preferences)
-        form.addRow(self.tr("Note"), self.note)
+        add_row(form, self.tr("Preferences"), self.preferences)
+        add_row(form, self.tr("Note"), self.note)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self._buttons())

@@ -25,6 +25,7 @@ from app.domain.customers import mask_phone
 from app.store.customers import LIST_COLUMNS, PAGE_SIZE, SearchPage
 from app.ui import format as fmt
 from app.ui.labels import stage_label, tier_label
+from app.ui.widgets import plain_tooltip
 
 ID_ROLE = Qt.ItemDataRole.UserRole  # the customer's id, in every column
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # the raw value the column sorts by
@@ -155,7 +156,9 @@ class CustomerListModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(column.field, value)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(column.field, value, row)
+            # A tooltip guesses rich text from its content like a label: names and tags
+            # are data, so they are escaped into text Qt shows literally.
+            return plain_tooltip(self._tooltip(column.field, value, row))
         if role == ID_ROLE:
             return row[0]
         if role == SORT_ROLE:

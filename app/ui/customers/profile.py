@@ -7,11 +7,10 @@ redraws when the change hub says the change concerns its customer.
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -35,11 +34,29 @@ from app.ui import format as fmt
 from app.ui.customers.dialogs import EditCustomerDialog, FollowUpDialog, FollowUpDraft
 from app.ui.labels import FIELDS, SIZES, channel_label, label, stage_label, tier_label
 from app.ui.session import Session
-from app.ui.widgets import wrapped_label
+from app.ui.widgets import plain_label
+
+_QUIET = "#5b6b78"  # the names of the About facts
+_WAITING = "#b45309"  # "waiting to sync" on a follow-up not on HQ yet
 
 
-def _text(value: str) -> str:
-    return html.escape(value).replace("\n", "<br>")
+def _bold(label: QLabel) -> QLabel:
+    font = label.font()
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
+def _entry(name: str, lines: list[QLabel]) -> QFrame:
+    """One entry of a list (a follow-up, a purchase): its lines, one plain label each."""
+    entry = QFrame()
+    entry.setObjectName(name)
+    column = QVBoxLayout(entry)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.setSpacing(2)
+    for line in lines:
+        column.addWidget(line)
+    return entry
 
 
 class ProfilePane(QWidget):
@@ -51,21 +68,19 @@ class ProfilePane(QWidget):
         self.profile: CustomerProfile | None = None
         self._revealed: tuple[str, str] | None = None  # (customer id, phone) until moving on
 
-        self.placeholder = wrapped_label(
-            self.tr("Choose a customer on the left, or search by the last 4 digits of a phone.")
+        self.placeholder = plain_label(
+            self.tr("Choose a customer on the left, or search by the last 4 digits of a phone."),
+            "emptyState",
         )
-        self.placeholder.setObjectName("emptyState")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
-        self.name = QLabel()
-        self.name.setObjectName("profileName")
-        self.phone = QLabel()
-        self.phone.setObjectName("profilePhone")
+        self.name = plain_label(name="profileName")
+        self.phone = plain_label(name="profilePhone", wrap=False)
         self.reveal_button = QPushButton(self.tr("Show number"))
         self.reveal_button.setObjectName("revealPhoneButton")
         self.reveal_button.setToolTip(self.tr("Shows the full number; every reveal is recorded."))
         self.reveal_button.clicked.connect(self.reveal)
-        self.badges = wrapped_label(name="profileBadges")
+        self.badges = plain_label(name="profileBadges")
         self.follow_up_button = QPushButton(self.tr("Log follow-up"))
         self.follow_up_button.setObjectName("logFollowUpButton")
         self.follow_up_button.setProperty("primary", True)
@@ -151,17 +166,18 @@ class ProfilePane(QWidget):
             self.body.addWidget(widget)
 
     def _sections(self, p: CustomerProfile) -> list[QWidget]:
+        # Everything here but the section titles came from data (HQ, other terminals):
+        # plain labels only, so a note holding markup reads as the characters typed.
         widgets: list[QWidget] = []
 
         def section(title: str, name: str | None = None) -> None:
-            heading = QLabel(title)
-            heading.setObjectName("sectionTitle")
+            heading = plain_label(title, "sectionTitle", wrap=False, selectable=False)
             if name:
                 heading.setProperty("section", name)
             widgets.append(heading)
 
         if p.pending_changes:
-            pending = wrapped_label(
+            pending = plain_label(
                 self.tr("Changes for this customer waiting to sync: {n}").format(
                     n=p.pending_changes
                 ),
@@ -176,7 +192,7 @@ class ProfilePane(QWidget):
             rows.setContentsMargins(0, 0, 0, 0)
             for c in p.conflicts:
                 rows.addWidget(
-                    wrapped_label(
+                    plain_label(
                         self.tr("{field}: kept “{kept}”, lost “{lost}” ({who}, {when})").format(
                             field=label(FIELDS, c.field),
                             kept=c.kept_value or "",
@@ -191,23 +207,33 @@ class ProfilePane(QWidget):
 
         section(self.tr("About"))
         facts = [
-            (self.tr("Guide"), p.guide_name),
-            (self.tr("Birthday"), fmt.day(p.birthday)),
-            (self.tr("Tags"), "、".join(p.tags)),
+            ("guide", self.tr("Guide"), p.guide_name),
+            ("birthday", self.tr("Birthday"), fmt.day(p.birthday)),
+            ("tags", self.tr("Tags"), "、".join(p.tags)),
             (
+                "sizes",
                 self.tr("Sizes"),
                 "  ".join(f"{label(SIZES, k)} {v}" for k, v in p.sizes.items()),
             ),
-            (self.tr("Preferences"), p.preferences),
-            (self.tr("Note"), p.note),
-            (self.tr("Spent in 12 months"), fmt.money(p.spent_365_cents)),
-            (self.tr("Member since"), fmt.day(p.joined_at)),
+            ("preferences", self.tr("Preferences"), p.preferences),
+            ("note", self.tr("Note"), p.note),
+            ("spent", self.tr("Spent in 12 months"), fmt.money(p.spent_365_cents)),
+            ("joined", self.tr("Member since"), fmt.day(p.joined_at)),
         ]
-        about = "".join(
-            f"<tr><td style='color:#5b6b78'>{html.escape(k)}&nbsp;&nbsp;</td><td>{_text(v) or '—'}</td></tr>"
-            for k, v in facts
-        )
-        widgets.append(wrapped_label(f"<table cellpadding='2'>{about}</table>", "profileAbout"))
+        about = QWidget()
+        about.setObjectName("profileAbout")
+        grid = QGridLayout(about)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(12)
+        grid.setColumnStretch(1, 1)
+        for row, (key, title, value) in enumerate(facts):
+            name = plain_label(title, "aboutName", wrap=False, selectable=False)
+            name.setStyleSheet(f"color: {_QUIET}")
+            grid.addWidget(name, row, 0, Qt.AlignmentFlag.AlignTop)
+            shown = plain_label(value or "—", "aboutValue")
+            shown.setProperty("field", key)
+            grid.addWidget(shown, row, 1)
+        widgets.append(about)
 
         def entry_list(title: str, name: str, empty: str, count: int) -> QVBoxLayout:
             """A titled list of entries (``name`` is its objectName), or ``empty``."""
@@ -217,7 +243,7 @@ class ProfilePane(QWidget):
             rows = QVBoxLayout(holder)
             rows.setContentsMargins(0, 0, 0, 0)
             if not count:
-                rows.addWidget(wrapped_label(empty, "quiet"))
+                rows.addWidget(plain_label(empty, "quiet"))
             widgets.append(holder)
             return rows
 
@@ -229,16 +255,22 @@ class ProfilePane(QWidget):
         )
         for f in p.followups:
             head = " · ".join(
-                _text(x)
-                for x in (fmt.day_time(f.created_at), channel_label(f.channel), f.guide_name)
+                x for x in (fmt.day_time(f.created_at), channel_label(f.channel), f.guide_name) if x
             )
+            lines = [_bold(plain_label(head, "followUpHead"))]
             if not f.synced:
-                waiting = self.tr("waiting to sync")
-                head += f"  <span style='color:#b45309'>{_text(waiting)}</span>"
-            lines = [f"<b>{head}</b>", _text(f.note)]
+                waiting = plain_label(self.tr("waiting to sync"), "followUpWaiting")
+                waiting.setStyleSheet(f"color: {_WAITING}")
+                lines.append(waiting)
+            lines.append(plain_label(f.note, "followUpNote"))
             if f.next_followup_on:
-                lines.append(_text(self.tr("Next follow-up: {day}").format(day=f.next_followup_on)))
-            entry = wrapped_label("<br>".join(lines), "followUpEntry")
+                lines.append(
+                    plain_label(
+                        self.tr("Next follow-up: {day}").format(day=f.next_followup_on),
+                        "followUpNext",
+                    )
+                )
+            entry = _entry("followUpEntry", lines)
             entry.setProperty("synced", f.synced)
             rows.addWidget(entry)
 
@@ -246,17 +278,12 @@ class ProfilePane(QWidget):
             self.tr("Purchases"), "purchaseHistory", self.tr("No purchases yet."), len(p.purchases)
         )
         for purchase in p.purchases:
-            items = "".join(
-                f"<br>{_text(i.name)} ×{i.qty}"
-                + (f"  {fmt.money(i.price_cents)}" if i.price_cents is not None else "")
-                for i in purchase.items
-            )
-            rows.addWidget(
-                wrapped_label(
-                    f"<b>{fmt.day(purchase.paid_at)}  {fmt.money(purchase.amount_cents)}</b>{items}",
-                    "purchaseEntry",
-                )
-            )
+            head = f"{fmt.day(purchase.paid_at)}  {fmt.money(purchase.amount_cents)}"
+            lines = [_bold(plain_label(head, "purchaseHead"))]
+            for i in purchase.items:
+                price = f"  {fmt.money(i.price_cents)}" if i.price_cents is not None else ""
+                lines.append(plain_label(f"{i.name} ×{i.qty}{price}", "purchaseItem"))
+            rows.addWidget(_entry("purchaseEntry", lines))
         return widgets
 
     # -- actions -------------------------------------------------------------------------
