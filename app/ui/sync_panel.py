@@ -1,6 +1,11 @@
 """Sync with HQ as the guide sees it: a timer and F5 run the engine off the UI thread,
 the status bar says how things stand in plain words.
 
+A failure that needs a person (a store problem, a bug) is shown in a dialog once: the
+same failure again — the timer retries every minute — while its dialog is open, or after
+the guide closed it, shows no new dialog until a sync has succeeded; the status bar keeps
+saying it meanwhile.
+
 The engine has no Qt in it (``sync.client.SyncEngine``). The UI gets a factory and calls
 it *inside* the sync lane's thread, because the engine opens its own SQLite connection
 there. Never two syncs at once: a request while one runs is ignored.
@@ -32,8 +37,9 @@ from app.store.replica import SyncStatus, sync_status
 from app.ui import format as fmt
 from app.ui.errors import plain_message
 from app.ui.session import Session
+from app.ui.widgets import plain_label
 from app.ui.workers import Lane
-from sync.outcome import SyncProgress, SyncReport
+from sync.outcome import SyncError, SyncProgress, SyncReport
 
 
 class SyncController(QObject):
@@ -56,6 +62,8 @@ class SyncController(QObject):
         self.make_engine = make_engine
         self.running = False
         self.last_report: SyncReport | None = None
+        # Failures shown in a dialog since the last successful sync (kind, message).
+        self._shown: set[tuple[str, str]] = set()
         self._lane = Lane("sync", session.errors)
         self._timer = QTimer(self)
         self._timer.setInterval(max(interval_s, 1) * 1000)
@@ -98,6 +106,8 @@ class SyncController(QObject):
     def _done(self, report: SyncReport) -> None:
         self.running = False
         self.last_report = report
+        if report.ok:
+            self._shown.clear()
         if report.pulled or report.revoked:
             self.session.hub.publish(Changes(everything=True))
         elif report.pushed or report.rejected:
@@ -106,8 +116,14 @@ class SyncController(QObject):
 
     def _failed(self, exc: BaseException) -> None:
         message = plain_message(exc)
+        if message is None or not isinstance(exc, SyncError):
+            # A problem of this terminal (its disk, its file) or a bug: a person has to
+            # know, once. A SyncError (HQ unreachable, refused) is said by the status bar.
+            key = (type(exc).__name__, str(exc))
+            if key not in self._shown:
+                self._shown.add(key)
+                self.session.errors.report(exc)
         if message is None:
-            self.session.errors.report(exc)
             message = self.tr("Sync failed unexpectedly (details were logged).")
         self._done(SyncReport(ok=False, error=message))
 
@@ -254,7 +270,7 @@ class RejectedDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(
-            QLabel(self.tr("HQ refused these changes. They are kept here; tell your manager."))
+            plain_label(self.tr("HQ refused these changes. They are kept here; tell your manager."))
         )
         layout.addWidget(table)
         layout.addWidget(buttons)

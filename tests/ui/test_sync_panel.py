@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 
 import pytest
-from PySide6.QtWidgets import QLabel, QTableWidget
+from PySide6.QtGui import QTextDocument
+from PySide6.QtWidgets import QTableWidget
 
 from app.store.customers import log_followup
 from app.store.db import transaction
+from app.store.errors import DiskFull, StoreLocked
 from app.ui.sync_panel import SyncController, SyncProgressBar, SyncStatusLabel
 from sync.outcome import AuthError, SyncProgress, SyncReport
 
@@ -127,6 +130,77 @@ def test_never_two_syncs_at_once_and_first_sync_progress(
     assert engine.calls == 1 and bar.isHidden()
 
 
-def test_status_label_is_a_label(panel) -> None:
-    _, label, _ = panel(None)
-    assert isinstance(label, QLabel)
+def test_hq_words_in_the_status_line_are_shown_literally(qtbot, panel, fake_engine) -> None:
+    # The status line is rich text on purpose (the rejected count is a link), so every
+    # part of it is escaped: HQ's message reads as the characters HQ sent.
+    markup = '<h1 style="color:red">FAKE</h1><a href="x">link</a>'
+    sync, label, _ = panel(lambda: fake_engine(SyncReport(ok=False, error=markup)))
+    run_sync(qtbot, sync)
+    document = QTextDocument()
+    document.setHtml(label.text())
+    assert f"Sync problem: {markup}" in document.toPlainText()
+    assert f"Sync problem: {markup}" in label.plain_text()
+
+
+class ScriptedEngine:
+    """Each sync takes the next outcome: a report to return or an exception to raise."""
+
+    def __init__(self, outcomes: list[SyncReport | BaseException]) -> None:
+        self.outcomes = outcomes
+
+    def sync_once(self, progress=None) -> SyncReport:
+        outcome = self.outcomes.pop(0)
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        # A pulled record this terminal cannot store: a bug, shown with its details.
+        lambda: sqlite3.IntegrityError("NOT NULL constraint failed: appointments.ends_at"),
+        # A problem of this machine: plain words.
+        lambda: DiskFull("本地数据库出错 (local database: database or disk is full)"),
+    ],
+    ids=["bug", "disk-full"],
+)
+def test_the_same_failure_every_minute_is_one_dialog(qtbot, panel, session, failure) -> None:
+    ok = SyncReport(ok=True, ready=True)
+    engine = ScriptedEngine([failure(), failure(), failure(), failure(), ok, failure()])
+    sync, label, _ = panel(lambda: engine)
+
+    def failing_sync() -> None:
+        assert not run_sync(qtbot, sync).ok
+        assert "Sync problem" in label.plain_text()  # the status line keeps saying it
+
+    failing_sync()
+    (first,) = session.errors.shown
+    qtbot.addWidget(first)
+    failing_sync()  # the timer again, while the dialog is open
+    assert session.errors.shown == [first]
+    first.done(0)  # the guide closes it
+    assert session.errors.shown == []
+    failing_sync()
+    failing_sync()  # and again: acknowledged, so no new dialog
+    assert session.errors.shown == []
+    assert run_sync(qtbot, sync).ok  # a success…
+    failing_sync()  # …then the failure is news again
+    (again,) = session.errors.shown
+    qtbot.addWidget(again)
+    assert again is not first
+
+
+def test_a_different_failure_is_shown_even_after_one_was_closed(qtbot, panel, session) -> None:
+    engine = ScriptedEngine([DiskFull("disk full"), StoreLocked("locked"), DiskFull("disk full")])
+    sync, _, _ = panel(lambda: engine)
+    run_sync(qtbot, sync)
+    (full,) = session.errors.shown
+    qtbot.addWidget(full)
+    full.done(0)
+    run_sync(qtbot, sync)
+    (locked,) = session.errors.shown
+    qtbot.addWidget(locked)
+    assert "busy" in locked.text()
+    run_sync(qtbot, sync)  # the disk is full again: already seen since the last success
+    assert session.errors.shown == [locked]
