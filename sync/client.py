@@ -9,6 +9,15 @@ only after what the guide typed for them is on HQ.
 Failures: network errors, timeouts, 5xx and garbage answers are retried with exponential
 backoff and jitter, then reported in plain words; the outbox is never touched by a
 failure. 401/403/426 are not retried: they need a person (re-enrol, revoked, update).
+
+A failed push does not stop the pull. One mutation HQ cannot take (a 500 on it, a request
+refused) would otherwise keep every change of the store from this terminal for ever. The
+pull still runs and the report says the push failed (``ok=False``, ``push_error``); the
+mutations stay in the outbox for the next try. Pulling first is safe for what the guide
+typed: a customer HQ moved away leaves the local book, never the outbox
+(app/store/replica.py). Only failures that mean the pull cannot work either end the sync
+after the push: HQ unreachable or timing out, the credential refused or revoked, this
+client too old (``_PULL_CANNOT_WORK``).
 """
 
 from __future__ import annotations
@@ -45,6 +54,15 @@ from sync.outcome import (
 log = logging.getLogger(__name__)
 
 _Page = tuple[list[dict[str, Any]], str | None, bool, int]  # changes, cursor, more, remaining
+
+# Push failures after which a pull is pointless: the same HQ, the same credential and the
+# same protocol version would fail it the same way (and only cost the guide a wait).
+_PULL_CANNOT_WORK: tuple[type[SyncError], ...] = (
+    OfflineError,
+    AuthError,
+    RevokedError,
+    UpgradeRequired,
+)
 
 
 class Replica(Protocol):
@@ -126,6 +144,23 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+@dataclass(slots=True)
+class _PushTally:
+    """What one push got through so far (HQ's answers to the batches before a failure)."""
+
+    accepted: int = 0
+    refused: int = 0
+
+
+def _message(push: SyncError | None, pull: SyncError | None) -> str:
+    """What a failed sync says: the push's failure, the pull's, or both (once if alike)."""
+    if push is None or pull is None:
+        return str(push or pull)
+    if str(push) == str(pull):
+        return str(pull)
+    return f"上传失败：{push}；下载失败：{pull}"
 
 
 def _utc_now() -> datetime:
@@ -286,9 +321,19 @@ class SyncEngine:
     def sync_once(self, progress: Callable[[SyncProgress], None] | None = None) -> SyncReport:
         report = lambda **kw: SyncReport(ready=self.replica.is_ready(), **kw)  # noqa: E731
         self.replica.set_state(last_attempt_at=iso(self.clock()))
-        pushed = rejected = pulled = 0
+        tally = _PushTally()
+        pulled = 0
+        push_failure: SyncError | None = None
+        pulling = False
         try:
-            pushed, rejected = self.push(progress)
+            try:
+                self.push(progress, tally=tally)
+            except SyncError as exc:
+                if isinstance(exc, _PULL_CANNOT_WORK):
+                    raise
+                log.warning("push failed (%s); pulling anyway", exc)
+                push_failure = exc
+            pulling = True
             pulled = self.pull(progress)
             self._maybe_verify()
         except RevokedError as exc:
@@ -297,26 +342,50 @@ class SyncEngine:
                 self.on_revoked()
             return SyncReport(ok=False, revoked=True, error=str(exc))
         except SyncError as exc:
-            self.replica.set_state(last_error=str(exc), offline="1" if exc.offline else "0")
+            if not pulling:
+                push_failure = exc
+            error = _message(push_failure, exc if pulling else None)
+            self.replica.set_state(last_error=error, offline="1" if exc.offline else "0")
             return report(
                 ok=False,
-                pushed=pushed,
-                rejected=rejected,
+                pushed=tally.accepted,
+                rejected=tally.refused,
                 pulled=pulled,
                 offline=exc.offline,
-                error=str(exc),
+                error=error,
+                push_error=str(push_failure) if push_failure else None,
+            )
+        if push_failure is not None:
+            # HQ's changes are here, the guide's are not on HQ: not a successful sync.
+            error = str(push_failure)
+            self.replica.set_state(last_error=error, offline="0")
+            return report(
+                ok=False,
+                pushed=tally.accepted,
+                rejected=tally.refused,
+                pulled=pulled,
+                error=error,
+                push_error=error,
             )
         self.replica.set_state(last_sync_at=iso(self.clock()), last_error="", offline="0")
-        return report(ok=True, pushed=pushed, rejected=rejected, pulled=pulled)
+        return report(ok=True, pushed=tally.accepted, rejected=tally.refused, pulled=pulled)
 
-    def push(self, progress: Callable[[SyncProgress], None] | None = None) -> tuple[int, int]:
-        """Send the outbox in order until nothing is pending. Returns (accepted, rejected)."""
+    def push(
+        self,
+        progress: Callable[[SyncProgress], None] | None = None,
+        *,
+        tally: _PushTally | None = None,
+    ) -> tuple[int, int]:
+        """Send the outbox in order until nothing is pending. Returns (accepted, rejected).
+
+        ``tally`` keeps the counts of the batches HQ answered when a later one fails.
+        """
         total = self.replica.pending_count()
-        accepted = refused = 0
+        tally = tally if tally is not None else _PushTally()
         while True:
             batch = self.replica.pending_mutations(self.push_batch)
             if not batch:
-                return accepted, refused
+                return tally.accepted, tally.refused
             self.replica.note_push_attempt([m["id"] for m in batch])
             results = self.hq.call(
                 "/v1/push",
@@ -327,10 +396,10 @@ class SyncEngine:
                 # No progress: stop here rather than resend the same batch in a loop.
                 raise ServerError("总部没有确认上传的记录，稍后自动重试 (HQ acknowledged nothing)")
             self.replica.acknowledge(results)
-            refused += sum(r["status"] == "rejected" for r in results)
-            accepted += sum(r["status"] != "rejected" for r in results)
+            tally.refused += sum(r["status"] == "rejected" for r in results)
+            tally.accepted += sum(r["status"] != "rejected" for r in results)
             if progress:
-                progress(SyncProgress("push", accepted + refused, total))
+                progress(SyncProgress("push", tally.accepted + tally.refused, total))
 
     @staticmethod
     def _results(answer: dict[str, Any], batch: list[dict[str, Any]]) -> list[dict[str, Any]]:

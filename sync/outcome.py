@@ -63,3 +63,6 @@ class SyncReport:
     revoked: bool = False
     error: str | None = None
     ready: bool = False
+    # Set when the push failed (the mutations stay in the outbox); the pull may still
+    # have brought HQ's changes (``pulled``): see sync/client.py.
+    push_error: str | None = None

@@ -142,9 +142,13 @@ def test_server_faults_keep_the_outbox_and_back_off(engine, conn, hq, fault) -> 
     assert not report.ok and report.error
     assert sync_status(conn).pending == 1
     assert sync_status(conn).last_error == report.error
-    # Retried with growing delays, never a tight loop.
-    waits = engine.waits
-    assert len(waits) == engine.hq.backoff.attempts - 1 and waits == sorted(waits) and waits[0] > 0
+    # Each call is retried with growing delays, never a tight loop: the push, then the
+    # pull (a failed push does not stop it; here HQ fails that too).
+    attempts = engine.hq.backoff.attempts
+    assert hq.calls == ["/v1/push"] * attempts + ["/v1/pull"] * attempts
+    push_waits, pull_waits = engine.waits[: attempts - 1], engine.waits[attempts - 1 :]
+    assert push_waits == pull_waits and len(push_waits) == attempts - 1
+    assert push_waits == sorted(push_waits) and push_waits[0] > 0
     hq.fault = lambda r: None
     assert engine.sync_once().ok and sync_status(conn).pending == 0
 
@@ -275,3 +279,111 @@ def test_the_collector_is_paused_for_a_page_and_always_resumed(engine, conn, hq)
     )
     assert not engine.sync_once().ok
     assert gc.isenabled()
+
+
+def on_push(response: httpx.Response | Callable[[httpx.Request], httpx.Response]):
+    """A fault on /v1/push only: the pull is answered normally."""
+
+    def fault(request: httpx.Request) -> httpx.Response | None:
+        if request.url.path != "/v1/push":
+            return None
+        return response(request) if callable(response) else response
+
+    return fault
+
+
+@pytest.mark.parametrize(
+    ("fault", "says"),
+    [
+        (
+            on_push(httpx.Response(500, json={"error": "server_error", "message": "boom"})),
+            "总部服务器出错：boom",
+        ),
+        (
+            on_push(httpx.Response(422, json={"error": "invalid", "message": "bad note"})),
+            "总部拒绝了请求：bad note",
+        ),
+        (on_push(httpx.Response(200, json={"results": []})), "HQ acknowledged nothing"),
+    ],
+    ids=["500", "refused", "nothing-acknowledged"],
+)
+def test_a_failed_push_still_pulls(engine, conn, hq, fault, says) -> None:
+    """One mutation HQ cannot take must not cut this terminal off from HQ's changes."""
+    follow_up(conn, "HQ chokes on this one")
+    hq.fault = fault
+    hq.pages = [[customer("C1", 1)], [customer("C2", 2)]]
+    report = engine.sync_once()
+    assert "/v1/pull" in hq.calls
+    assert conn.execute("SELECT count(*) FROM customers WHERE id = 'C2'").fetchone()[0] == 1
+    assert report.pulled == 1  # the page after the cursor: C2
+    # …and the push failure is not hidden: the report and the status say it.
+    assert not report.ok and says in report.error and report.push_error == report.error
+    status = sync_status(conn)
+    assert status.pending == 1 and status.last_error == report.error
+    assert status.last_sync_at is None and not status.offline
+    hq.fault = lambda r: None
+    healed = engine.sync_once()
+    assert healed.ok and healed.pushed == 1 and healed.push_error is None
+    assert sync_status(conn).pending == 0 and sync_status(conn).last_sync_at == NOW
+
+
+def _unreachable(request: httpx.Request) -> httpx.Response:
+    raise httpx.ConnectError("connection refused", request=request)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        on_push(_unreachable),
+        on_push(httpx.Response(401, json={"error": "unauthorized", "message": "who?"})),
+        on_push(httpx.Response(426, json={"error": "upgrade_required", "message": "too old"})),
+        on_push(httpx.Response(403, json={"error": "revoked", "message": "revoked"})),
+    ],
+    ids=["unreachable", "credential-refused", "upgrade-required", "revoked"],
+)
+def test_no_pull_when_the_push_shows_it_cannot_work(engine, conn, hq, fault) -> None:
+    follow_up(conn, "kept for later")
+    hq.fault = fault
+    report = engine.sync_once()
+    assert not report.ok and report.error
+    assert "/v1/pull" not in hq.calls  # same HQ, same credential, same protocol: pointless
+    if report.revoked:
+        return  # the cache is wiped (test_revoked_terminal_wipes_its_cache)
+    assert report.push_error == report.error
+    assert sync_status(conn).pending == 1
+
+
+def test_push_and_pull_both_failing_say_both(engine, conn, hq) -> None:
+    follow_up(conn, "stuck")
+
+    def fault(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/push":
+            return httpx.Response(500, json={"error": "server_error", "message": "boom"})
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    hq.fault = fault
+    report = engine.sync_once()
+    assert not report.ok and report.offline
+    assert "boom" in report.error and "超时" in report.error
+    assert report.push_error == "总部服务器出错：boom"
+    assert sync_status(conn).last_error == report.error and sync_status(conn).pending == 1
+
+
+def test_a_push_failing_after_some_batches_counts_what_got_through(engine, conn, hq) -> None:
+    engine.push_batch = 1
+    for note in ("first", "second", "third"):
+        follow_up(conn, note)
+    pushes = []
+
+    def fail_second_batch(request: httpx.Request) -> httpx.Response | None:
+        if request.url.path == "/v1/push":
+            pushes.append(request)
+            if len(pushes) >= 2:
+                return httpx.Response(500, json={"error": "server_error", "message": "boom"})
+        return None
+
+    hq.fault = fail_second_batch
+    report = engine.sync_once()
+    assert not report.ok and report.pushed == 1 and hq.calls[-1] == "/v1/pull"
+    assert [m["payload"]["note"] for m in hq.applied.values()] == ["first"]
+    assert sync_status(conn).pending == 2
