@@ -179,12 +179,17 @@ def create_app(
         code: {"model": protocol.ErrorBody} for code in (400, 401, 403, 409, 413, 422, 426)
     }
 
-    async def terminal_of(
+    def authenticated_terminal(
         credentials: HTTPAuthorizationCredentials | None = Depends(bearer),  # noqa: B008
-    ) -> str | None:
-        return f"Bearer {credentials.credentials}" if credentials else None
+    ) -> TerminalRecord:
+        """The terminal a request comes from: 401 unknown or missing token, 403 revoked.
 
-    def authenticate(header: str | None) -> TerminalRecord:
+        A plain ``def``: the token lookup blocks, so FastAPI runs it in its thread pool.
+        FastAPI solves dependencies before it validates the body, so a request with a bad
+        token is refused before its body is looked at; the protocol version is checked in
+        the handler, after this (an old terminal with a bad token hears 401 first).
+        """
+        header = f"Bearer {credentials.credentials}" if credentials else None
         try:
             return auth.authenticate(store, header)
         except auth.AuthFailure as failure:
@@ -219,9 +224,9 @@ def create_app(
 
     @app.post("/v1/hello", response_model=protocol.HelloResponse, responses=errors)
     def hello(
-        body: protocol.HelloRequest, authorization: str | None = Depends(terminal_of)
+        body: protocol.HelloRequest,
+        terminal: TerminalRecord = Depends(authenticated_terminal),  # noqa: B008
     ) -> Response:
-        terminal = authenticate(authorization)
         check_protocol(body.protocol)
         store.touch_terminal(terminal)
         return _json_response(
@@ -235,9 +240,9 @@ def create_app(
 
     @app.post("/v1/push", response_model=protocol.PushResponse, responses=errors)
     def push(
-        body: protocol.PushRequest, authorization: str | None = Depends(terminal_of)
+        body: protocol.PushRequest,
+        terminal: TerminalRecord = Depends(authenticated_terminal),  # noqa: B008
     ) -> Response:
-        terminal = authenticate(authorization)
         check_protocol(body.protocol)
         results = store.push(terminal, body.mutations)
         store.touch_terminal(terminal)
@@ -245,9 +250,9 @@ def create_app(
 
     @app.post("/v1/pull", response_model=protocol.PullResponse, responses=errors)
     def pull(
-        body: protocol.PullRequest, authorization: str | None = Depends(terminal_of)
+        body: protocol.PullRequest,
+        terminal: TerminalRecord = Depends(authenticated_terminal),  # noqa: B008
     ) -> Response:
-        terminal = authenticate(authorization)
         check_protocol(body.protocol)
         started = time.perf_counter()
         try:
@@ -265,9 +270,9 @@ def create_app(
 
     @app.post("/v1/checksum", response_model=protocol.ChecksumResponse, responses=errors)
     def checksum(
-        body: protocol.ChecksumRequest, authorization: str | None = Depends(terminal_of)
+        body: protocol.ChecksumRequest,
+        terminal: TerminalRecord = Depends(authenticated_terminal),  # noqa: B008
     ) -> Response:
-        terminal = authenticate(authorization)
         check_protocol(body.protocol)
         unknown = [e for e in body.entities if e not in protocol.ENTITIES]
         if unknown:
