@@ -91,9 +91,10 @@ _DATETIME = re.compile(
 )
 _ITEM = re.compile(r"([^*\s]{1,64})(?:\*([0-9]{1,4}))?")
 # C0 and C1 controls (NUL, tab, newline, DEL...), line/paragraph separators, bidi
-# overrides and isolates (they reorder what the counter shows), U+FFFD and non-characters.
+# overrides and isolates (they reorder what the counter shows), a BOM inside the text (two
+# files joined with cat), U+FFFD and non-characters.
 _FORBIDDEN = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufffd\ufffe\uffff]"
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ufffd\ufffe\uffff]"
 )
 _LINE_BREAK = re.compile(rb"(\r\n|\r|\n)")  # what csv with newline="" counts as a line
 _GENDERS = {"": "", "男": "M", "女": "F", "m": "M", "f": "F", "male": "M", "female": "F"}
@@ -336,6 +337,9 @@ def _rows(
                 continue
         if not any(v.strip() for v in values):
             continue
+        if [v.strip().lstrip("\ufeff").lower() for v in values] == names:
+            parsed.errors.append(LineError(start, "the header again (two files joined into one?)"))
+            continue
         if len(values) > len(names):
             parsed.errors.append(
                 LineError(start, f"{len(values)} fields, the header has {len(names)}")
@@ -384,11 +388,12 @@ def _plain(value: str, what: str, *, max_len: int) -> str:
     bad = _FORBIDDEN.search(value)
     if bad:
         ch = bad.group()
-        kind = (
-            "U+FFFD, a character already lost by an earlier conversion"
-            if ch == "\ufffd"
-            else f"a control character (U+{ord(ch):04X})"
-        )
+        if ch == "\ufffd":
+            kind = "U+FFFD, a character already lost by an earlier conversion"
+        elif ch == "\ufeff":
+            kind = "a byte order mark (U+FEFF: two files joined into one?)"
+        else:
+            kind = f"a control character (U+{ord(ch):04X})"
         raise BadLine(f"{what} contains {kind}")
     if len(value) > max_len:
         raise BadLine(f"{what} is longer than {max_len} characters")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -304,3 +306,220 @@ def test_demo_data_and_prepare_demo(sqlite_url: str, capsys, monkeypatch) -> Non
     with HQStorage(other) as hq:
         assert hq.counts()["customers"] == 50
         assert hq.stores_and_guides()[1]["G001"]["pin_verifier"].startswith("$argon2")
+
+
+# -- hostile files, end to end -----------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[3]
+# Twenty names whose UTF-8 bytes also decode as GB18030 without an error (as mojibake):
+# the file the testers sent, where one pasted GBK line made the old importer re-read the
+# whole file as GB18030 and overwrite all twenty names.
+TRAP_NAMES = "田婷 王彤 高敏 王楠 李慧 田悦 杨楠 张洁 余月 员妍 公孙蕾萱 杨莉 李君 陈梅 周雪 李红 杨琪 王春 钱月 李燕"
+
+
+def hq_cli(db: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``guidedesk-hq`` as its own process, warnings as errors."""
+    return subprocess.run(
+        [sys.executable, "-W", "error", "-m", "sync.hq.cli", *args, "--db", db],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        check=False,
+    )
+
+
+def trap_line(n: int, name: str, points: int = 10) -> str:
+    return f"C{n},{name},138000000{n:02d},F,,S001,G002,regular,{points},,2024-03-01"
+
+
+def test_a_pasted_gbk_line_never_turns_names_into_mojibake_end_to_end(
+    hq_db: str, tmp_path: Path
+) -> None:
+    names = TRAP_NAMES.split()
+    first = write_csv(
+        tmp_path / "members.csv",
+        [CUSTOMER_HEADER, *(trap_line(n, s) for n, s in enumerate(names, 1))],
+    )
+    done = hq_cli(hq_db, "import-customers", str(first))
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert done.stdout.startswith("imported 20, updated 0, unchanged 0, refused 0, warnings 0")
+
+    lines = [CUSTOMER_HEADER, *(trap_line(n, s, points=99) for n, s in enumerate(names, 1))]
+    raw = ("\r\n".join(lines[:11]) + "\r\n").encode()
+    raw += trap_line(21, "欧阳娜娜").encode("gbk") + b"\r\n"  # line 12, pasted from GBK
+    raw += ("\r\n".join(lines[11:]) + "\r\n").encode()
+    raw.decode("gb18030")  # the trap: the whole file decodes as GB18030 without an error
+    second = tmp_path / "members-fixed.csv"
+    second.write_bytes(raw)
+    done = hq_cli(hq_db, "import-customers", str(second), "--json")
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    assert report["encoding"] == "UTF-8"
+    assert (report["imported"], report["updated"], report["unchanged"]) == (0, 20, 0)
+    assert report["refused"] == [
+        {
+            "line": 12,
+            "reason": "the line is not UTF-8 text like the rest of the file"
+            " (pasted from a GBK/GB18030 export?)",
+        }
+    ]
+    assert done.stderr.splitlines() == [f"line 12: {report['refused'][0]['reason']}"]
+    with HQStorage(hq_db) as hq:
+        stored = {n: hq.customer(f"C{n}") for n in range(1, 22)}
+    assert [stored[n]["name"] for n in range(1, 21)] == names
+    assert all(stored[n]["points"] == 99 for n in range(1, 21)) and stored[21] is None
+
+    done = hq_cli(hq_db, "show-customer", "C11", "--json")
+    assert done.returncode == 0, done.stderr
+    card = json.loads(done.stdout)
+    assert card["name"] == "公孙蕾萱" and card["phone"] == "138****0011"
+    done = hq_cli(hq_db, "show-customer", "C21")
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == "guidedesk-hq: customer C21 does not exist\n"
+
+
+def test_badly_typed_lines_exit_1_with_every_line_named(hq_db: str, tmp_path: Path, capsys) -> None:
+    path = write_csv(
+        tmp_path / "members.csv",
+        [
+            CUSTOMER_HEADER,
+            "C1,张三,13812345678,女,,S001,G002,普通,²,,",
+            "C2,李四,13812345679,女,,S001,G002,普通,12345678901234567890,,",
+            "C3,王五,13812345670,女,,S001,G002,普通,1e30,,",
+            "C4,赵六,13812345671,女,,S001,G002,普通,-5,,",
+            "C5,钱七,13812345672,女,2024-02-30,S001,G002,普通,0,,",
+            "C6,孙\x00八,13812345673,女,,S001,G002,普通,0,,",
+            "C7,周九,13812345674,女,,S001,G002,普通,１２,,",
+            'C8,吴十,13812345675,女,1990-01-01,S001,G002,普通,"1,200",,2024-03-01 10:00',
+        ],
+    )
+    capsys.readouterr()
+    assert run(hq_db, "import-customers", str(path), "--json") == 1
+    out = capsys.readouterr()
+    report = json.loads(out.out)
+    assert [r["line"] for r in report["refused"]] == [2, 3, 4, 5, 6, 7, 8]
+    assert out.err.splitlines() == [
+        "line 2: points '²' has a digit that is not 0-9 (full-width or superscript):"
+        " type it again with ASCII digits",
+        "line 3: points '12345678901234567890' is out of range (0–999,999,999)",
+        "line 4: points '1e30' is not a whole number (digits 0-9)",
+        "line 5: points '-5' is negative",
+        "line 6: birthday '2024-02-30' is not a date (YYYY-MM-DD)",
+        "line 7: name contains a control character (U+0000)",
+        "line 8: points '１２' has a digit that is not 0-9 (full-width or superscript):"
+        " type it again with ASCII digits",
+    ]
+    assert report["imported"] == 1 and set(customers_in(hq_db)) == set()  # C8 only
+    with HQStorage(hq_db) as hq:
+        assert hq.customer("C8")["points"] == 1200
+
+
+def test_duplicate_phones_are_warnings_and_exit_0(hq_db: str, tmp_path: Path, capsys) -> None:
+    write_csv(tmp_path / "a.csv", [CUSTOMER_HEADER, "C1,张三,13812345678,女,,S001,G002,普通,0,,"])
+    assert run(hq_db, "import-customers", str(tmp_path / "a.csv")) == 0
+    path = write_csv(
+        tmp_path / "b.csv",
+        [
+            CUSTOMER_HEADER,
+            "C2,张三,138 1234 5678,女,,S001,G002,普通,0,,",
+            "C3,李四,13912345678,女,,S002,G003,普通,0,,",
+            "C4,李四,13912345678,女,,S001,,普通,0,,",
+        ],
+    )
+    capsys.readouterr()
+    assert run(hq_db, "import-customers", str(path)) == 0
+    out = capsys.readouterr()
+    assert out.out == (
+        "imported 3, updated 0, unchanged 0, refused 0, warnings 2 (read as UTF-8)\n"
+    )
+    assert out.err.splitlines() == [
+        "line 2: warning: phone 138****5678 of C2 is also held by C1 at HQ",
+        "line 4: warning: phone 139****5678 of C4 is also held by C3 (line 3)",
+    ]
+    assert run(hq_db, "import-customers", str(path), "--json") == 0
+    warnings = json.loads(capsys.readouterr().out)["warnings"]
+    assert [(w["line"], w["customer_id"], w["other_id"]) for w in warnings] == [
+        (2, "C2", "C1"),
+        (4, "C4", "C3"),
+    ]
+
+
+# -- show-customer -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def member_c1(hq_db: str, tmp_path: Path) -> str:
+    """C1 with a purchase and a move behind it: G002 (S001), then G003 (S002)."""
+    write_csv(
+        tmp_path / "m.csv",
+        [
+            CUSTOMER_HEADER,
+            "C1,张三,13812345678,女,1990-03-05,S001,G002,头部,1200,新品控|职场通勤,2024-03-01",
+        ],
+    )
+    write_csv(
+        tmp_path / "o.csv", [PURCHASE_HEADER, "O1,C1,S001,G002,2026-10-01 18:00,1299.00,DR001*1"]
+    )
+    assert run(hq_db, "import-customers", str(tmp_path / "m.csv")) == 0
+    assert run(hq_db, "import-purchases", str(tmp_path / "o.csv")) == 0
+    assert run(hq_db, "move-customer", "C1", "--guide", "G003") == 0
+    return hq_db
+
+
+def test_show_customer_masks_the_phone(member_c1: str, capsys) -> None:
+    capsys.readouterr()
+    assert run(member_c1, "show-customer", "C1") == 0
+    out = capsys.readouterr().out
+    assert "13812345678" not in out
+    lines = out.splitlines()
+    assert lines[:2] == ["customer   C1  张三", "phone      138****5678"]
+    assert "store      S002  杭州湖滨店" in lines and "guide      G003  陈静" in lines
+    assert "tags       新品控 | 职场通勤" in lines and "points     1,200" in lines
+    assert "counts     1 purchases, 0 followups, 0 shares, 0 appointments" in lines
+    owners = lines[lines.index("owners") + 1 :]
+    assert len(owners) == 2 and "G002 李娜  S001 上海南京西路店" in owners[0]
+    assert owners[1].split()[2] == "now"
+    with HQStorage(member_c1) as hq:
+        assert hq.counts()["audit_log"] == 0  # masked: nothing to audit
+
+
+def test_show_customer_reveal_is_audited_and_json(member_c1: str, capsys) -> None:
+    capsys.readouterr()
+    assert run(member_c1, "show-customer", "C1", "--reveal", "--json") == 0
+    card = json.loads(capsys.readouterr().out)
+    assert card["phone"] == "13812345678" and card["phone_revealed"] is True
+    assert card["store"] == {"id": "S002", "name": "杭州湖滨店"}
+    assert card["guide"] == {"id": "G003", "name": "陈静", "active": True}
+    assert (card["tier"], card["points"], card["tags"]) == ("head", 1200, ["新品控", "职场通勤"])
+    assert card["birthday"] == "1990-03-05" and card["joined_at"] == "2024-02-29T16:00:00Z"
+    assert card["sizes"] == {}
+    assert card["counts"] == {"purchases": 1, "followups": 0, "shares": 0, "appointments": 0}
+    assert [(o["guide_id"], o["store_id"], o["until"] is None) for o in card["owners"]] == [
+        ("G002", "S001", False),
+        ("G003", "S002", True),
+    ]
+    with HQStorage(member_c1) as hq, hq.read() as conn:
+        audit = conn.exec_driver_sql("SELECT action, customer_id, detail FROM audit_log").all()
+    assert [(a, c) for a, c, _ in audit] == [("reveal_phone", "C1")]
+    assert "show-customer --reveal" in audit[0][2]
+    assert run(member_c1, "show-customer", "C1", "--json") == 0
+    assert json.loads(capsys.readouterr().out)["phone"] == "138****5678"
+
+
+def test_show_customer_unknown_id_is_one_line(hq_db: str, capsys) -> None:
+    capsys.readouterr()
+    assert run(hq_db, "show-customer", "C404", "--json") == 1
+    out = capsys.readouterr()
+    assert out.out == "" and out.err == "guidedesk-hq: customer C404 does not exist\n"
+
+
+def test_import_help_documents_the_formats_in_plain_text(capsys) -> None:
+    for command, column in (("import-customers", "joined_at"), ("import-purchases", "items")):
+        with pytest.raises(SystemExit) as exit_:
+            cli.main([command, "--help"])
+        assert exit_.value.code == 0
+        text = capsys.readouterr().out
+        assert column in text and "GB18030" in text and "Exit status" in text
+        assert "``" not in text and ":meth:" not in text
