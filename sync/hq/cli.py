@@ -446,8 +446,8 @@ UTF-16 ("Unicode text") files are refused.
 Refused lines (each reported as "line N: reason"; the other lines are imported):
 numbers that are not ASCII digits 0-9 (full-width １２, superscript ², 1e30), negative
 or out of range; dates that do not exist or fall outside {_im.YEARS[0]}-{_im.YEARS[1]}; text with control
-characters (NUL, tab, newline), bidi overrides or U+FFFD; unknown stores or guides;
-more fields than the header.
+characters (NUL, tab, newline), bidi overrides, a BOM (two files joined) or U+FFFD;
+unknown stores or guides; more fields than the header; the header line repeated.
 
 Output: refused lines and warnings on stderr, then one line of counts on stdout
 (imported, updated, unchanged, refused, warnings, the encoding), or --json.

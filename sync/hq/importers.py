@@ -25,9 +25,14 @@ Values are checked strictly, every line on its own:
   is yuan with at most two decimals, 0-10,000,000, an optional ¥ in front; a quantity 1-9999;
 - dates are real calendar dates, years 1900-2100, a birthday not after the import day;
   times without a zone are China time (UTC+8);
-- text has no control characters (NUL, tab, newline...), no bidi overrides and no U+FFFD
-  (a character already lost by an earlier conversion); names are at most 100 characters,
-  tags 40 (and 30 tags), ids 64 without spaces or ':'.
+- text has no control characters (NUL, tab, newline...), no bidi overrides, no BOM (two
+  files joined with cat) and no U+FFFD (a character already lost by an earlier
+  conversion); names are at most 100 characters, tags 40 (and 30 tags), ids 64 without
+  spaces or ':'; the header line repeated mid-file is refused like any bad line.
+
+Exit status of the CLI (``guidedesk-hq import-…``): 0 when no line was refused (warnings
+allowed), 1 when some were (the good lines are in all the same) or the file as a whole
+cannot be read (nothing imported).
 
 Re-importing a file updates what changed and never duplicates; when an id appears twice,
 the later line wins (the earlier one gets a warning). A member's phone already held by
@@ -337,7 +342,11 @@ def _rows(
                 continue
         if not any(v.strip() for v in values):
             continue
-        if [v.strip().lstrip("\ufeff").lower() for v in values] == names:
+        if len(values) == len(names) and values[0].strip().lstrip("\ufeff").lower() == names[0]:
+            repeated = [v.strip().lstrip("\ufeff").lower() for v in values] == names
+        else:
+            repeated = False
+        if repeated:
             parsed.errors.append(LineError(start, "the header again (two files joined into one?)"))
             continue
         if len(values) > len(names):
@@ -650,7 +659,9 @@ def parse_purchases(
     source = _as_decoded(source)
     parsed = Parsed()
     rows = _rows(source, PURCHASE_COLUMNS, parsed)
-    known = known_customers({row["customer_id"] for _, row in rows if row["customer_id"]})
+    # Only well-formed ids reach the query (PostgreSQL refuses a NUL even in a parameter).
+    asked = {row["customer_id"] for _, row in rows}
+    known = known_customers({i for i in asked if _ID.fullmatch(i) and not _FORBIDDEN.search(i)})
 
     def parse(row: dict[str, str]) -> dict[str, Any]:
         order_id = _identifier(row["order_id"], "order_id")

@@ -341,6 +341,7 @@ HOSTILE_ORDERS = [
     ("paid_at", "2026-02-29 10:00", "is not a date or time"),
     ("paid_at", "", "paid_at is empty"),
     ("order_id", "O\x01", "order_id contains a control character"),
+    ("customer_id", "C1\x00", "customer_id contains a control character (U+0000)"),
 ]
 
 
