@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -178,19 +181,55 @@ def guidedesk(*args: str, env: dict[str, str], timeout: float = 60) -> subproces
     )
 
 
-def guidedesk_killed_after(seconds: float, *args: str, env: dict[str, str]) -> int:
-    """Start `guidedesk` and kill -9 it after ``seconds`` unless it ended; its exit code."""
+@dataclass(frozen=True)
+class Killed:
+    """Where a killed `guidedesk` was: the last progress line it printed, its exit status."""
+
+    phase: str
+    done: int
+    total: int
+    returncode: int
+
+
+def guidedesk_killed_when(
+    at: Callable[[str, int, int], bool], *args: str, env: dict[str, str], timeout: float = 120
+) -> Killed | None:
+    """Start `guidedesk` and kill -9 it as soon as a progress line it prints ("push 35/400",
+    "pull 12/470", after that much is acknowledged or applied) satisfies ``at(phase, done,
+    total)``. None when it ended first. The test waits on what the child reports, not on a
+    clock."""
     process = subprocess.Popen(
         [sys.executable, "-m", "app", *args],
         env=env,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
     )
+    assert process.stdout is not None
+    watchdog = threading.Timer(timeout, process.kill)  # a hung child fails, not hangs, the test
+    watchdog.start()
+    killed: Killed | None = None
+    pending = b""
     try:
-        return process.wait(timeout=seconds)
-    except subprocess.TimeoutExpired:
-        process.send_signal(signal.SIGKILL)
-        return process.wait()
+        while killed is None:
+            chunk = os.read(process.stdout.fileno(), 4096)
+            if not chunk:
+                break  # it ended before the moment came
+            # Progress lines start with \r; a line is whole once the next one begins.
+            *lines, pending = (pending + chunk).split(b"\r")
+            for line in lines:
+                match = re.fullmatch(rb"(\w+) (\d+)/(\d+)", line.strip())
+                if match and at(match[1].decode(), int(match[2]), int(match[3])):
+                    process.send_signal(signal.SIGKILL)
+                    returncode = process.wait()
+                    killed = Killed(match[1].decode(), int(match[2]), int(match[3]), returncode)
+                    break
+    finally:
+        watchdog.cancel()
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        process.stdout.close()
+    return killed
 
 
 def wait_http(url: str) -> None:

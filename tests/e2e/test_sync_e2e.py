@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
 import sqlite3
 import threading
-import time
 from datetime import timedelta
 
 import httpx
@@ -13,9 +13,10 @@ import pytest
 
 from app import terminal as terminal_services
 from app.store import db, migrations
+from app.store.replica import sync_status
 from sync import client, credentials
 
-from .conftest import HQ, guidedesk, guidedesk_killed_after, subprocess_env
+from .conftest import HQ, guidedesk, guidedesk_killed_when, subprocess_env
 
 
 def test_second_terminal_sees_the_first_ones_followups(hq: HQ, make_terminal) -> None:
@@ -302,27 +303,64 @@ def test_revoked_terminal_with_pending_edits_wipes_itself(hq: HQ, make_terminal)
     assert hq.status("S001")["counts"]["followups"] == 0
 
 
+class HoldBeforePush(httpx.HTTPTransport):
+    """Forwards to the real HQ; before push number ``pushes + 1`` it says so and waits."""
+
+    def __init__(self, pushes: int) -> None:
+        super().__init__()
+        self.left = pushes
+        self.holding = threading.Event()
+        self.go_on = threading.Event()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/push":
+            if self.left == 0:
+                self.holding.set()
+                if not self.go_on.wait(60):
+                    raise httpx.ConnectError("the test never let the push go on", request=request)
+            self.left -= 1
+        return super().handle_request(request)
+
+
 def test_hq_killed_mid_sync_converges_after_restart(hq: HQ, make_terminal) -> None:
     t = make_terminal("a")
     t.enroll(hq, "S001")
     assert t.sync().ok
     for i in range(300):
         t.follow_up(f"C{1 + i % 30:04d}", "G002", f"批量 {i}")
+    gate = HoldBeforePush(7)
     result: dict[str, client.SyncReport] = {}
     worker = threading.Thread(
         target=lambda: result.setdefault(
-            "r", t.sync(push_batch=5, backoff=client.Backoff(attempts=1))
+            "r", t.sync(transport=gate, push_batch=5, backoff=client.Backoff(attempts=1))
         )
     )
     # The sync opens its own connection in its own thread, as in the app.
     worker.start()
-    time.sleep(0.3)  # let some batches through before the kill (a test of a child process)
+    assert gate.holding.wait(60), "the sync never got to its eighth push"
+    # Mid-push: seven batches acknowledged by HQ and out of the outbox, the rest still in it.
+    assert t.status().pending == 300 - 35
+    assert hq.status("S001")["counts"]["followups"] == 35
     hq.kill()
-    worker.join(30)
-    assert not result["r"].ok
+    gate.go_on.set()
+    worker.join(60)
+    assert not worker.is_alive()
+    report = result["r"]
+    assert not report.ok and report.offline and report.pushed == 35
+    assert t.status().pending == 265
     hq.restart()
+    assert hq.status("S001")["counts"]["followups"] == 35  # what HQ acknowledged, it kept
     assert t.sync().ok and t.status().pending == 0
     assert hq.status("S001")["counts"]["followups"] == 300
+
+
+def pending_in(home) -> int:
+    """The outbox of a terminal whose process was killed (opening it recovers the WAL)."""
+    conn = db.connect(home / db.DB_FILENAME)
+    try:
+        return sync_status(conn).pending
+    finally:
+        conn.close()
 
 
 def test_client_killed_mid_push_and_mid_pull_converges(hq: HQ, make_terminal, tmp_path) -> None:
@@ -346,22 +384,49 @@ def test_client_killed_mid_push_and_mid_pull_converges(hq: HQ, make_terminal, tm
             now="2026-11-22T10:00:00Z",
         )
     pusher.close()
-    for delay in (0.6, 0.9, 1.2):
-        guidedesk_killed_after(delay, "sync", "--once", "--quiet", "--push-batch", "5", env=env)
+    batch = 5
+    pending = 400
+    for _ in range(2):  # killed twice while pushing, each time after 50 more were acknowledged
+        killed = guidedesk_killed_when(
+            lambda phase, done, total: phase == "push" and done >= 50,
+            *("sync", "--once", "--push-batch", str(batch)),
+            env=env,
+        )
+        assert killed is not None, "the sync ended before the kill"
+        assert killed.returncode == -signal.SIGKILL
+        left = pending_in(pusher_home)
+        # The kill landed mid-push: some acknowledged (and gone from the outbox), some not.
+        assert 0 < left <= pending - 50
+        on_hq = hq.status("S001")["counts"]["followups"]
+        # HQ holds what was acknowledged, plus at most the batch whose answer the kill lost.
+        assert 400 - left <= on_hq <= 400 - left + batch
+        pending = left
     final = guidedesk("sync", "--once", "--quiet", env=env)
     assert final.returncode == 0, final.stderr
+    assert pending_in(pusher_home) == 0
     assert hq.status("S001")["counts"]["followups"] == 400
 
-    # A fresh terminal killed while applying its first pull.
+    # A fresh terminal killed while applying its first pull, twice.
     fresh_env = subprocess_env(tmp_path / "fresh", keyrings)
     enroll = guidedesk(
         "enroll", "--server", hq.url, "--code", hq.enroll_code("S001"), env=fresh_env
     )
     assert enroll.returncode == 0, enroll.stderr
-    for delay in (0.7, 1.0):
-        guidedesk_killed_after(
-            delay, "sync", "--once", "--quiet", "--page-size", "3", env=fresh_env
+    applied = 0
+    for _ in range(2):
+        killed = guidedesk_killed_when(
+            lambda phase, done, total: phase == "pull" and done >= 30 and done < total,
+            *("sync", "--once", "--page-size", "3"),
+            env=fresh_env,
         )
+        assert killed is not None, "the first sync ended before the kill"
+        assert killed.returncode == -signal.SIGKILL
+        status = json.loads(guidedesk("status", "--json", env=fresh_env).stdout)
+        held = sum(status["counts"].values())
+        # Mid-pull: pages applied and kept (more each time), the first sync not finished.
+        assert status["ready"] is False
+        assert held > applied
+        applied = held
     final = guidedesk("sync", "--once", "--quiet", env=fresh_env)
     assert final.returncode == 0, final.stderr
     status = json.loads(guidedesk("status", "--json", env=fresh_env).stdout)
@@ -370,6 +435,7 @@ def test_client_killed_mid_push_and_mid_pull_converges(hq: HQ, make_terminal, tm
     assert status["counts"]["customers"] == expected["customers"]
     assert status["counts"]["followups"] == expected["followups"] == 400
     assert status["counts"]["purchases"] == expected["purchases"]
+    assert applied < sum(status["counts"].values())
 
 
 def test_status_json_and_sync_once_exit_codes(hq: HQ, tmp_path) -> None:
