@@ -307,9 +307,9 @@ def _as_decoded(source: DecodedFile | str) -> DecodedFile:
 
 def _rows(
     source: DecodedFile, columns: tuple[str, ...], parsed: Parsed
-) -> list[tuple[int, dict[str, str]]]:
-    """Each CSV record with the number of the line it starts on; unreadable ones go to
-    ``parsed.errors``."""
+) -> list[tuple[int, int, dict[str, str]]]:
+    """Each CSV record with the numbers of the lines it starts and ends on; unreadable
+    ones go to ``parsed.errors``."""
     reader = csv.reader(io.StringIO(source.text, newline=""))
     try:
         header = next(reader)
@@ -324,7 +324,7 @@ def _rows(
             f"missing columns: {', '.join(missing)} (expected {','.join(columns)})"
         )
     index = {c: names.index(c) for c in columns}
-    rows: list[tuple[int, dict[str, str]]] = []
+    rows: list[tuple[int, int, dict[str, str]]] = []
     bad_lines = source.bad_lines
     while True:
         start = reader.line_num + 1
@@ -354,24 +354,26 @@ def _rows(
                 LineError(start, f"{len(values)} fields, the header has {len(names)}")
             )
             continue
-        rows.append(
-            (start, {c: values[i].strip() if i < len(values) else "" for c, i in index.items()})
-        )
+        row = {c: values[i].strip() if i < len(values) else "" for c, i in index.items()}
+        rows.append((start, reader.line_num, row))
     return rows
 
 
 def _parse(
-    rows: list[tuple[int, dict[str, str]]],
+    rows: list[tuple[int, int, dict[str, str]]],
     parsed: Parsed,
     parse: Callable[[dict[str, str]], dict[str, Any]],
     what: str,
 ) -> None:
     """Parse each row; a later line with the same id replaces an earlier one."""
-    for line, row in rows:
+    for line, end, row in rows:
         try:
             record = parse(row)
         except BadLine as exc:
-            parsed.errors.append(LineError(line, str(exc)))
+            reason = str(exc)
+            if end > line:  # what an unclosed quote looks like
+                reason += f" (this record runs from line {line} to {end}: a quote not closed?)"
+            parsed.errors.append(LineError(line, reason))
             continue
         record_id = record["id"]
         earlier = parsed.lines.get(record_id)
@@ -660,7 +662,7 @@ def parse_purchases(
     parsed = Parsed()
     rows = _rows(source, PURCHASE_COLUMNS, parsed)
     # Only well-formed ids reach the query (PostgreSQL refuses a NUL even in a parameter).
-    asked = {row["customer_id"] for _, row in rows}
+    asked = {row["customer_id"] for _, _, row in rows}
     known = known_customers({i for i in asked if _ID.fullmatch(i) and not _FORBIDDEN.search(i)})
 
     def parse(row: dict[str, str]) -> dict[str, Any]:

@@ -198,6 +198,16 @@ def test_line_numbers_follow_csv_lines_whatever_the_line_breaks() -> None:
         assert parsed.lines == {"C1": 2, "C3": 5}
 
 
+def test_an_unclosed_quote_is_named_on_the_record_it_swallows() -> None:
+    lines = [CUSTOMER_HEADER, member(1), member(2, name='"李四'), member(3), member(4)]
+    parsed = importers.parse_customers("\n".join(lines), {"S001": {}}, _GUIDES)
+    assert [str(e) for e in parsed.errors] == [
+        "line 3: name contains a control character (U+000A) (this record runs from line 3"
+        " to 5: a quote not closed?)"
+    ]
+    assert list(parsed.records) == ["C1"]
+
+
 def test_a_bad_line_inside_a_quoted_field_refuses_its_record_only() -> None:
     raw = b"\n".join(
         [
