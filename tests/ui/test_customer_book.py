@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QInputMethodEvent
+from PySide6.QtGui import QInputMethodEvent, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -13,14 +13,17 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QWidget,
 )
 
 import app.ui.customers.book as book_module
 from app.store import outbox
 from app.store.changes import Changes
+from app.store.customers import log_followup
 from app.store.guides import GuideAccount
 from app.ui.customers.book import CustomerBook
 from app.ui.session import Session
+from resources.paths import STYLE_SHEET, read_text
 
 
 def entry_text(entry) -> str:
@@ -305,3 +308,39 @@ def test_sync_everything_reruns_the_search(
     add_records([new_customer("C9", "张小九", "13000009999")])
     session.hub.publish(Changes(everything=True))
     qtbot.waitUntil(lambda: "张小九" in names(book))
+
+
+def test_profile_colours_come_from_the_style_sheet(qtbot, qapp, session, guide) -> None:
+    """The About names and "waiting to sync" are coloured by the style sheet's rules on
+    their objectNames, not inline (one place for the look)."""
+    log_followup(
+        session.conn,
+        customer_id="C1",
+        guide_id="G001",
+        channel="call",
+        note="回访",
+        now="2026-11-22T09:00:00Z",
+    )
+    qapp.setStyleSheet(read_text(STYLE_SHEET))
+    try:
+        book = make_book(qtbot, session, guide)
+        book.table.selectRow(book.model.row_of("C1"))
+        pane = book.profile
+        colours = {}
+        for name in ("aboutName", "followUpWaiting", "aboutValue"):
+            labels = pane.findChildren(QLabel, name)
+            assert labels, name
+            for label in labels:
+                label.ensurePolished()
+                assert label.styleSheet() == ""
+            colours[name] = {
+                lb.palette().color(QPalette.ColorRole.WindowText).name() for lb in labels
+            }
+        assert colours == {
+            "aboutName": {"#5b6b78"},
+            "followUpWaiting": {"#b45309"},
+            "aboutValue": {"#1f2d3a"},  # the base text colour: the rules above are theirs
+        }
+        assert not [w.objectName() for w in pane.findChildren(QWidget) if w.styleSheet()]
+    finally:
+        qapp.setStyleSheet("")

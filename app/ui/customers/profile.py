@@ -36,9 +36,6 @@ from app.ui.labels import FIELDS, SIZES, channel_label, label, stage_label, tier
 from app.ui.session import Session
 from app.ui.widgets import plain_label
 
-_QUIET = "#5b6b78"  # the names of the About facts
-_WAITING = "#b45309"  # "waiting to sync" on a follow-up not on HQ yet
-
 
 def _bold(label: QLabel) -> QLabel:
     font = label.font()
@@ -228,7 +225,6 @@ class ProfilePane(QWidget):
         grid.setColumnStretch(1, 1)
         for row, (key, title, value) in enumerate(facts):
             name = plain_label(title, "aboutName", wrap=False, selectable=False)
-            name.setStyleSheet(f"color: {_QUIET}")
             grid.addWidget(name, row, 0, Qt.AlignmentFlag.AlignTop)
             shown = plain_label(value or "—", "aboutValue")
             shown.setProperty("field", key)
@@ -259,9 +255,7 @@ class ProfilePane(QWidget):
             )
             lines = [_bold(plain_label(head, "followUpHead"))]
             if not f.synced:
-                waiting = plain_label(self.tr("waiting to sync"), "followUpWaiting")
-                waiting.setStyleSheet(f"color: {_WAITING}")
-                lines.append(waiting)
+                lines.append(plain_label(self.tr("waiting to sync"), "followUpWaiting"))
             lines.append(plain_label(f.note, "followUpNote"))
             if f.next_followup_on:
                 lines.append(
