@@ -51,9 +51,13 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 def cmd_enroll(args: argparse.Namespace) -> int:
     from app import terminal
+    from sync import credentials
 
+    # The keyring is keyring's own choice or the one IT named: never the demo's in-memory
+    # one, which would lose the token when this process ends (enroll_terminal checks).
     result = terminal.enroll_terminal(_db_file(args), args.server, args.code, args.name)
     print(f"已登记 enrolled: terminal {result['terminal_id']} for store {result['store_id']}")
+    print(f"凭证保存在 token kept in: {credentials.keyring_description()}")
     return 0
 
 
@@ -102,7 +106,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from app.store import db
     from sync import credentials
 
-    credentials.use_memory_keyring_if_none()
+    if credentials.use_memory_keyring_if_none():
+        print(
+            "演示：本机没有系统钥匙串，凭证只留在本进程内存中 (demo: no OS keyring, token kept in memory)"
+        )
     home = db.data_dir(args.home)
     hq = EmbeddedHQ(home / "demo-hq")
     if hq.prepare(args.customers):

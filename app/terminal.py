@@ -27,14 +27,25 @@ def utc_now() -> datetime:
 
 
 def enroll_terminal(db_file: Path, server: str, code: str, name: str = "") -> dict[str, str]:
-    """Enrol this terminal with HQ: the token goes to the keyring, the rest to sync_state."""
+    """Enrol this terminal with HQ: the token goes to the keyring, the rest to sync_state.
+
+    The one-time code is spent only when the keyring will keep the token (checked first,
+    with a probe entry) and the local database opens; the token is read back after saving.
+    """
     from sync import client
 
-    answer = client.enroll(server, code, name or socket.gethostname())
-    credentials.save_token(answer.terminal_id, answer.token)
+    credentials.check_keyring()
     conn = db.connect(db_file)
     try:
         replica = TerminalReplica(conn, clock=utc_now)
+        answer = client.enroll(server, code, name or socket.gethostname())
+        credentials.save_token(answer.terminal_id, answer.token)
+        if credentials.load_token(answer.terminal_id) != answer.token:
+            raise credentials.CredentialError(
+                "终端凭证存入系统钥匙串后读不回来，请向总部申请新的登记码"
+                f" (the keyring did not give back the token of terminal {answer.terminal_id};"
+                " ask HQ for a new one-time code)"
+            )
         previous = replica.get_state("terminal_id")
         if previous and previous != answer.terminal_id:
             credentials.forget_token(previous)

@@ -1,17 +1,31 @@
 """The terminal credential in the OS keyring (never in a file).
 
-Tests and scripts pick a backend through keyring's own configuration
-(``PYTHON_KEYRING_BACKEND``, or ``keyring.set_keyring`` in-process); nothing here knows
-which one it is.
+Which backend holds it is keyring's own choice (the OS keyring: Secret Service, macOS
+Keychain, Windows Credential Locker), or the one IT names (``PYTHON_KEYRING_BACKEND``, a
+keyringrc.cfg), or, inside one process only, one set with ``keyring.set_keyring`` (the
+demo's and the tests' :class:`MemoryKeyring`). :func:`check_keyring` says before an
+enrolment whether the token will still be there for the next process.
 """
 
 from __future__ import annotations
 
+import secrets
+
 import keyring
 import keyring.backend
+import keyring.core
+from keyring.backends import chainer, fail, null
 from keyring.errors import KeyringError, PasswordDeleteError
+from keyring.util import platform_
 
 SERVICE = "GuideDesk terminal"
+PROBE_USER = "guidedesk-keyring-check"
+
+# keyring's own rule of thumb: "a priority of one or greater is recommended"; below it are
+# fallbacks such as keyrings.alt's plaintext file, which keyring picks only when nothing
+# better exists. Tokens never go to a file by accident: such a backend is used only when
+# IT names it.
+RECOMMENDED_PRIORITY = 1
 
 
 class CredentialError(Exception):
@@ -41,14 +55,30 @@ def forget_token(terminal_id: str) -> None:
         raise CredentialError(f"无法从系统钥匙串删除终端凭证：{exc}") from exc
 
 
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """Process-lifetime keyring for the demo on a machine without an OS keyring."""
+class _NotChosenByKeyring:
+    """A class attribute that raises when read: keyring deems such a backend not viable."""
 
-    priority = 1  # type: ignore[assignment]
+    def __get__(self, instance: object, owner: type | None = None) -> float:
+        raise RuntimeError("in memory only: used when set explicitly (keyring.set_keyring)")
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """Process-lifetime keyring for the demo and the tests, set with ``keyring.set_keyring``.
+
+    keyring registers every backend class it can see and picks the viable one of highest
+    priority, in every process that imports this module. A priority that raises makes this
+    one not viable, so keyring's own selection never picks it: a token kept here is gone
+    when the process ends.
+    """
+
+    priority = _NotChosenByKeyring()  # type: ignore[assignment]
 
     def __init__(self) -> None:
         super().__init__()
         self._items: dict[tuple[str, str], str] = {}
+
+    def __str__(self) -> str:
+        return f"{type(self).__module__}.{type(self).__name__} (in memory, this process only)"
 
     def get_password(self, service: str, username: str) -> str | None:
         return self._items.get((service, username))
@@ -61,10 +91,92 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
             raise PasswordDeleteError(username)
 
 
+def _named_backend() -> bool:
+    """IT named a backend (PYTHON_KEYRING_BACKEND or keyringrc.cfg): their decision."""
+    try:
+        return bool(keyring.core.load_env() or keyring.core.load_config())
+    except Exception:  # a name keyring cannot load: keyring itself reports it
+        return False
+
+
+def _what_to_do() -> str:
+    config = platform_.config_root() / "keyringrc.cfg"
+    return (
+        "IT 可以：启动 Secret Service（如 gnome-keyring，需要 D-Bus 会话），"
+        "或用环境变量 PYTHON_KEYRING_BACKEND 或 keyringrc.cfg 指定一个持久的 keyring 后端。"
+        " (IT can: run a Secret Service such as gnome-keyring in the D-Bus session, or name a"
+        " persistent keyring backend with PYTHON_KEYRING_BACKEND or in"
+        f" {config}, as [backend] default-keyring = module.Class)"
+    )
+
+
+def keyring_problem() -> str | None:
+    """Why the keyring in use would not keep a token for the next process, or None.
+
+    None for an OS keyring keyring chose itself, for a backend IT named, and for the
+    :class:`MemoryKeyring` this process set itself (the demo, the tests: they use the token
+    in the same process).
+    """
+    try:
+        ring = keyring.get_keyring()
+    except Exception as exc:  # a named backend that cannot be loaded
+        return f"钥匙串后端无法加载 (keyring backend cannot be loaded): {exc}"
+    if isinstance(ring, MemoryKeyring):
+        return None
+    if isinstance(ring, chainer.ChainerBackend):
+        chained = ring.backends
+        ring = chained[0] if chained else fail.Keyring()
+    if isinstance(ring, fail.Keyring | null.Keyring):
+        return "本机没有可用的系统钥匙串 (no OS keyring is available on this machine)"
+    if _named_backend():
+        return None
+    try:
+        priority = float(ring.priority)
+    except Exception as exc:
+        return f"钥匙串后端不可用 (keyring backend not usable): {ring}: {exc}"
+    if priority < RECOMMENDED_PRIORITY:
+        return (
+            f"本机没有系统钥匙串，keyring 只找到备用后端 {type(ring).__module__}."
+            f"{type(ring).__name__}（凭证会以文件保存，未经 IT 指定不使用）"
+            f" (no OS keyring; keyring found only the fallback {ring}, which is not used"
+            " unless IT names it)"
+        )
+    return None
+
+
+def check_keyring() -> None:
+    """Before an enrolment: the keyring in use keeps a token (a probe entry is written, read
+    back and removed). Raises CredentialError saying what IT can do."""
+    problem = keyring_problem()
+    if problem is None:
+        probe = secrets.token_urlsafe(16)
+        try:
+            keyring.set_password(SERVICE, PROBE_USER, probe)
+            readback = keyring.get_password(SERVICE, PROBE_USER)
+            keyring.delete_password(SERVICE, PROBE_USER)
+        except (KeyringError, RuntimeError) as exc:
+            problem = f"系统钥匙串拒绝写入 (the keyring refused a test entry): {exc}"
+        else:
+            if readback != probe:
+                problem = (
+                    "系统钥匙串读不回刚写入的条目 (the keyring does not read back what it stored)"
+                )
+    if problem is not None:
+        raise CredentialError(
+            f"无法保存终端凭证，登记码未使用 (cannot keep the terminal token; the one-time code"
+            f" was not used): {problem}\n{_what_to_do()}"
+        )
+
+
+def keyring_description() -> str:
+    """The backend in use, for IT (`guidedesk enroll` prints it)."""
+    return str(keyring.get_keyring())
+
+
 def use_memory_keyring_if_none() -> bool:
-    """For the demo only: without a usable OS keyring, keep the token in memory (the demo
-    re-enrols on its next start). True when it switched."""
-    if keyring.get_keyring().priority > 0:
+    """For the demo only: without a keyring that would keep the token, keep it in memory
+    for this process (the demo re-enrols on its next start). True when it switched."""
+    if keyring_problem() is None:
         return False
     keyring.set_keyring(MemoryKeyring())
     return True

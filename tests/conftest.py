@@ -30,6 +30,9 @@ def _private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture(autouse=True)
 def _memory_keyring():
+    """Set explicitly: keyring's own selection never picks MemoryKeyring (it is not viable
+    there), so a test that wants another backend, or keyring's default, runs a child
+    process (tests/e2e/test_enroll_keyring.py)."""
     previous = keyring.get_keyring()
     keyring.set_keyring(MemoryKeyring())
     yield

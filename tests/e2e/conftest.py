@@ -43,7 +43,10 @@ class Terminal:
         return self.now
 
     def enroll(self, hq: EmbeddedHQ, store: str) -> None:
-        terminal.enroll_terminal(self.db_file, hq.url, hq.enroll_code(store), self.name)
+        self.enroll_with(hq, hq.enroll_code(store))
+
+    def enroll_with(self, hq: EmbeddedHQ, code: str) -> None:
+        terminal.enroll_terminal(self.db_file, hq.url, code, self.name)
 
     def engine(self, **options: Any) -> client.SyncEngine:
         options.setdefault("sleep", lambda s: None)
