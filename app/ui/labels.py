@@ -42,6 +42,22 @@ FIELDS: dict[str, str] = {
     "note": QT_TRANSLATE_NOOP("Labels", "Note"),
 }
 
+# The kinds of record HQ sends (sync/records.py), as a skipped record names them.
+ENTITIES: dict[str, str] = {
+    "store": QT_TRANSLATE_NOOP("Labels", "Store"),
+    "guide": QT_TRANSLATE_NOOP("Labels", "Guide"),
+    "product": QT_TRANSLATE_NOOP("Labels", "Product"),
+    "customer": QT_TRANSLATE_NOOP("Labels", "Customer"),
+    "purchase": QT_TRANSLATE_NOOP("Labels", "Purchase"),
+    "followup": QT_TRANSLATE_NOOP("Labels", "Follow-up"),
+    "content": QT_TRANSLATE_NOOP("Labels", "Content"),
+    "task": QT_TRANSLATE_NOOP("Labels", "Task"),
+    "task_target": QT_TRANSLATE_NOOP("Labels", "Task target"),
+    "share": QT_TRANSLATE_NOOP("Labels", "Share"),
+    "appointment": QT_TRANSLATE_NOOP("Labels", "Appointment"),
+    "conflict": QT_TRANSLATE_NOOP("Labels", "Lost edit"),
+}
+
 
 def label(table: dict[str, str], code: str | None) -> str:
     """The translated name of ``code`` in ``table``; an unknown code shows as itself."""
@@ -61,3 +77,7 @@ def stage_label(stage: str | None) -> str:
 
 def channel_label(channel: str | None) -> str:
     return label(CHANNELS, channel)
+
+
+def entity_label(entity: str | None) -> str:
+    return label(ENTITIES, entity)

@@ -6,6 +6,11 @@ same failure again — the timer retries every minute — while its dialog is op
 the guide closed it, shows no new dialog until a sync has succeeded; the status bar keeps
 saying it meanwhile.
 
+Records HQ sent that this terminal could not store (the replica skips them and applies
+the rest) are said by the status line for as long as the store keeps them, and shown in a
+notice once: after a sync, while the store flags them unseen. Closing the notice clears
+the flag (a write on the write lane), so the next sync shows nothing until it skips more.
+
 The engine has no Qt in it (``sync.client.SyncEngine``). The UI gets a factory and calls
 it *inside* the sync lane's thread, because the engine opens its own SQLite connection
 there. Never two syncs at once: a request while one runs is ignored.
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
@@ -25,6 +31,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QProgressBar,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -34,8 +41,10 @@ from PySide6.QtWidgets import (
 from app.store import outbox
 from app.store.changes import Changes
 from app.store.replica import SyncStatus, sync_status
+from app.store.sync_notes import SkippedRecord, mark_skipped_seen, skipped_records
 from app.ui import format as fmt
 from app.ui.errors import plain_message
+from app.ui.labels import entity_label
 from app.ui.session import Session
 from app.ui.widgets import plain_label
 from app.ui.workers import Lane
@@ -134,17 +143,23 @@ class SyncController(QObject):
 
 class SyncStatusLabel(QLabel):
     """The status bar's sync line (objectName ``syncStatus``): last success, pending and
-    rejected changes, offline, errors. A click on the rejected count lists them."""
+    rejected changes, skipped HQ records, offline, errors. A click on the rejected or the
+    skipped count lists them; skipped records not seen yet are also a notice, once."""
 
     def __init__(self, session: Session, sync: SyncController, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("syncStatus")
         self.session, self.sync = session, sync
         self.status: SyncStatus | None = None
+        # The list of skipped records while it is open (as a notice or asked for), and
+        # whether the write that clears their "unseen" flag is still under way: no
+        # second notice meanwhile.
+        self.notice: SkippedDialog | None = None
+        self._acknowledging = False
         self.setTextFormat(Qt.TextFormat.RichText)
-        self.linkActivated.connect(self.show_rejected)
+        self.linkActivated.connect(self._open_link)
         sync.started.connect(self.refresh)
-        sync.finished.connect(self.refresh)
+        sync.finished.connect(self._synced)
         session.hub.changed.connect(self._on_changes)
         self.refresh()
 
@@ -156,19 +171,32 @@ class SyncStatusLabel(QLabel):
     @Slot()
     def refresh(self) -> None:
         self.status = sync_status(self.session.conn)
-        parts, rejected = self.describe(self.status)
+        parts, links = self.describe(self.status)
         text = " · ".join(html.escape(p) for p in parts)
-        if rejected:
-            text += f" · <a href='rejected'>{html.escape(rejected)}</a>"
+        for href, link in links:
+            text += f" · <a href='{href}'>{html.escape(link)}</a>"
         self.setText(text)
         self.setToolTip(self.tr("F5: sync now"))
 
+    @Slot()
+    def _synced(self) -> None:
+        self.refresh()
+        status = self.status
+        if (
+            status is not None
+            and status.skipped_unseen
+            and self.notice is None
+            and not self._acknowledging
+        ):
+            self.notice = self._open_skipped(details=False)
+
     def plain_text(self) -> str:
         """The line without markup (what a guide reads)."""
-        parts, rejected = self.describe(self.status or sync_status(self.session.conn))
-        return " · ".join([*parts, rejected] if rejected else parts)
+        parts, links = self.describe(self.status or sync_status(self.session.conn))
+        return " · ".join([*parts, *(text for _, text in links)])
 
-    def describe(self, status: SyncStatus) -> tuple[list[str], str]:
+    def describe(self, status: SyncStatus) -> tuple[list[str], list[tuple[str, str]]]:
+        """The line's parts, and its links as (href, text)."""
         report = self.sync.last_report
         # This session's last report is fresher than what the store remembers.
         offline = report.offline if report is not None else status.offline
@@ -197,16 +225,75 @@ class SyncStatusLabel(QLabel):
             parts.append(self.tr("Waiting to upload: {n}").format(n=status.pending))
         elif self.sync.enrolled:
             parts.append(self.tr("All changes uploaded"))
-        rejected = (
-            self.tr("Refused by HQ: {n}").format(n=status.rejected) if status.rejected else ""
-        )
-        return parts, rejected
+        links: list[tuple[str, str]] = []
+        if status.rejected:
+            links.append(("rejected", self.tr("Refused by HQ: {n}").format(n=status.rejected)))
+        if status.skipped:
+            links.append(("skipped", self.skipped_text(status.skipped)))
+        return parts, links
+
+    def skipped_text(self, n: int) -> str:
+        if n == 1:
+            return self.tr(
+                "1 record from HQ could not be stored here and was skipped; everything else synced"
+            )
+        return self.tr(
+            "{n} records from HQ could not be stored here and were skipped; everything else synced"
+        ).format(n=n)
+
+    @Slot(str)
+    def _open_link(self, link: str) -> None:
+        if link == "skipped":
+            self.show_skipped()
+        else:
+            self.show_rejected()
 
     @Slot()
     def show_rejected(self, _link: str = "") -> QDialog:
         dialog = RejectedDialog(outbox.rejected(self.session.conn), self.window())
         dialog.open()
         return dialog
+
+    @Slot()
+    def show_skipped(self) -> SkippedDialog:
+        """The skipped records with their details (the notice itself when it is open)."""
+        if self.notice is not None:
+            self.notice.show_details()
+            self.notice.activateWindow()  # a window-modal child: already above its window
+            return self.notice
+        self.notice = self._open_skipped(details=True)
+        return self.notice
+
+    def _open_skipped(self, *, details: bool) -> SkippedDialog:
+        records = skipped_records(self.session.conn)
+        dialog = SkippedDialog(records, self.window())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if details:
+            dialog.show_details()
+        dialog.finished.connect(partial(self._acknowledge, dialog, records))
+        dialog.open()  # never a nested event loop: the sync keeps running
+        return dialog
+
+    def _acknowledge(self, dialog: SkippedDialog, records: list[SkippedRecord], _result=0) -> None:
+        """The guide closed the list: what it showed has been seen."""
+        if self.notice is dialog:
+            self.notice = None
+        self._acknowledging = True
+        self.session.change(
+            partial(mark_skipped_seen, seen=records),
+            success=self._acknowledged,
+            failure=self._acknowledge_failed,
+            owner=self,
+        )
+
+    def _acknowledged(self, _changes: Changes) -> None:
+        self._acknowledging = False
+        self.refresh()
+
+    def _acknowledge_failed(self, exc: BaseException) -> None:
+        # Still unseen: the notice comes back after a later sync.
+        self._acknowledging = False
+        self.session.errors.report(exc)
 
 
 class SyncProgressBar(QProgressBar):
@@ -275,3 +362,54 @@ class RejectedDialog(QDialog):
         layout.addWidget(table)
         layout.addWidget(buttons)
         self.resize(720, 360)
+
+
+class SkippedDialog(QDialog):
+    """Records HQ sent that this terminal could not store, skipped while the rest synced.
+
+    A notice first (what happened, what to do); "Details" lists kind, id and reason. The
+    reasons name a constraint or a missing key, never a customer's name or phone.
+    """
+
+    def __init__(self, records: list[SkippedRecord], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("skippedDialog")
+        self.setWindowTitle(self.tr("Some HQ data was skipped"))
+        message = plain_label(
+            self.tr(
+                "Records sent by HQ that could not be stored on this terminal: {n}. They "
+                "were skipped; everything else synced. Please tell IT (Details lists them)."
+            ).format(n=len(records)),
+            "skippedMessage",
+        )
+        self.table = QTableWidget(len(records), 3)
+        self.table.setObjectName("skippedList")
+        self.table.setHorizontalHeaderLabels([self.tr("Kind"), self.tr("ID"), self.tr("Reason")])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setColumnWidth(0, 120)
+        self.table.setColumnWidth(1, 200)
+        for row, record in enumerate(records):
+            for column, text in enumerate((entity_label(record.entity), record.id, record.reason)):
+                self.table.setItem(row, column, QTableWidgetItem(text))
+        self.table.hide()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("OK"))
+        self.details_button = QPushButton(self.tr("Details"))
+        self.details_button.setObjectName("skippedDetailsButton")
+        buttons.addButton(self.details_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.details_button.clicked.connect(self.show_details)
+        buttons.accepted.connect(self.accept)
+        layout = QVBoxLayout(self)
+        layout.addWidget(message)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(buttons)
+        self.resize(640, 200)
+
+    @Slot()
+    def show_details(self) -> None:
+        if self.table.isHidden():
+            self.table.show()
+            self.details_button.setEnabled(False)
+            self.resize(max(self.width(), 720), max(self.height(), 360))

@@ -292,6 +292,54 @@
         <source>Note</source>
         <translation>备注</translation>
     </message>
+    <message>
+        <source>Store</source>
+        <translation>门店</translation>
+    </message>
+    <message>
+        <source>Guide</source>
+        <translation>导购</translation>
+    </message>
+    <message>
+        <source>Product</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>顾客</translation>
+    </message>
+    <message>
+        <source>Purchase</source>
+        <translation>消费记录</translation>
+    </message>
+    <message>
+        <source>Follow-up</source>
+        <translation>跟进</translation>
+    </message>
+    <message>
+        <source>Content</source>
+        <translation>内容</translation>
+    </message>
+    <message>
+        <source>Task</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <source>Task target</source>
+        <translation>任务对象</translation>
+    </message>
+    <message>
+        <source>Share</source>
+        <translation>分享</translation>
+    </message>
+    <message>
+        <source>Appointment</source>
+        <translation>预约</translation>
+    </message>
+    <message>
+        <source>Lost edit</source>
+        <translation>未生效的修改</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>
@@ -528,6 +576,37 @@
     </message>
 </context>
 <context>
+    <name>SkippedDialog</name>
+    <message>
+        <source>Some HQ data was skipped</source>
+        <translation>部分总部数据已跳过</translation>
+    </message>
+    <message>
+        <source>Records sent by HQ that could not be stored on this terminal: {n}. They were skipped; everything else synced. Please tell IT (Details lists them).</source>
+        <translation>有 {n} 条总部数据无法保存到本机，已跳过（其余已同步）。请告知信息部（“详情”中列出了这些数据）。</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>ID</source>
+        <translation>编号</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>知道了</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>详情</translation>
+    </message>
+</context>
+<context>
     <name>SyncController</name>
     <message>
         <source>Sync failed unexpectedly (details were logged).</source>
@@ -586,6 +665,14 @@
     <message>
         <source>Refused by HQ: {n}</source>
         <translation>{n} 条被总部退回</translation>
+    </message>
+    <message>
+        <source>1 record from HQ could not be stored here and was skipped; everything else synced</source>
+        <translation>有 1 条总部数据无法保存到本机，已跳过（其余已同步）</translation>
+    </message>
+    <message>
+        <source>{n} records from HQ could not be stored here and were skipped; everything else synced</source>
+        <translation>有 {n} 条总部数据无法保存到本机，已跳过（其余已同步）</translation>
     </message>
 </context>
 <context>

@@ -7,13 +7,18 @@ import threading
 
 import pytest
 from PySide6.QtGui import QTextDocument
-from PySide6.QtWidgets import QTableWidget
+from PySide6.QtWidgets import QDialogButtonBox, QLabel, QPushButton, QTableWidget
 
+from app.store import db
 from app.store.customers import log_followup
 from app.store.db import transaction
 from app.store.errors import DiskFull, StoreLocked
-from app.ui.sync_panel import SyncController, SyncProgressBar, SyncStatusLabel
+from app.store.replica import TerminalReplica, sync_status
+from app.ui.app import install_translator
+from app.ui.labels import ENTITIES
+from app.ui.sync_panel import SkippedDialog, SyncController, SyncProgressBar, SyncStatusLabel
 from sync.outcome import AuthError, SyncProgress, SyncReport
+from sync.records import RECORDS
 
 
 @pytest.fixture
@@ -204,3 +209,193 @@ def test_a_different_failure_is_shown_even_after_one_was_closed(qtbot, panel, se
     assert "busy" in locked.text()
     run_sync(qtbot, sync)  # the disk is full again: already seen since the last success
     assert session.errors.shown == [locked]
+
+
+class ApplyingEngine:
+    """Each sync applies the next page of HQ records the way the real engine does: through
+    ``TerminalReplica.apply_page`` on a connection of its own, in the sync lane's thread."""
+
+    def __init__(self, path, clock, pages: list[list[dict]]) -> None:
+        self.path, self.clock, self.pages = path, clock, pages
+        self.cursor = 100
+
+    def sync_once(self, progress=None) -> SyncReport:
+        page = self.pages.pop(0)
+        self.cursor += 1
+        conn = db.connect(self.path)
+        try:
+            TerminalReplica(conn, clock=self.clock).apply_page(page, str(self.cursor), more=False)
+        finally:
+            conn.close()
+        return SyncReport(ok=True, pulled=len(page), ready=True)
+
+
+def unstorable_customer(cid: str, name: str) -> dict:
+    from tests.ui.conftest import customer
+
+    bad = customer(cid, name, "13700000000")
+    bad["data"]["name"] = None  # NOT NULL: this terminal cannot hold it
+    bad["data"]["note"] = f"{name}的备注"
+    return bad
+
+
+def purchase_without_sku(pid: str) -> dict:
+    from tests.ui.conftest import change
+
+    return change(
+        "purchase",
+        {
+            "id": pid,
+            "customer_id": "C1",
+            "store_id": "S001",
+            "guide_id": "G001",
+            "paid_at": "2026-11-20T06:00:00Z",
+            "amount_cents": 100,
+            "items": [{"qty": 1}],  # an item without its SKU
+        },
+    )
+
+
+def open_notices(label: SyncStatusLabel) -> list[SkippedDialog]:
+    return [d for d in label.findChildren(SkippedDialog) if d.isVisible()]
+
+
+def drain_writes(qtbot, session) -> None:
+    """Wait until the write lane has done (and delivered) everything queued so far."""
+    done: list[object] = []
+    session.write.run(lambda _conn: None, success=done.append)
+    qtbot.waitUntil(lambda: bool(done))
+
+
+def test_skipped_hq_records_are_said_and_shown_once(
+    qtbot, panel, session, terminal, clock, new_customer
+):
+    engine = ApplyingEngine(
+        terminal,
+        clock,
+        [
+            [
+                new_customer("C7", "周七", "13600000007"),
+                unstorable_customer("C8", "李四"),
+                purchase_without_sku("P9"),
+            ],
+            [],  # the timer again, notice still open
+            [],  # after it was closed: nothing new
+            [unstorable_customer("C10", "赵六")],  # a later skip
+        ],
+    )
+    sync, label, _ = panel(lambda: engine)
+    assert open_notices(label) == [] and "skipped" not in label.plain_text()
+
+    run_sync(qtbot, sync)
+    assert (
+        session.conn.execute("SELECT name FROM customers WHERE id = 'C7'").fetchone()[0] == "周七"
+    )
+    assert (
+        "2 records from HQ could not be stored here and were skipped; everything else synced"
+        in label.plain_text()
+    )
+    (notice,) = open_notices(label)
+    assert notice is label.notice
+    assert (
+        notice.findChild(QLabel, "skippedMessage")
+        .text()
+        .startswith("Records sent by HQ that could not be stored on this terminal: 2.")
+    )
+    table = notice.findChild(QTableWidget, "skippedList")
+    assert table.isHidden()
+    notice.findChild(QPushButton, "skippedDetailsButton").click()
+    assert not table.isHidden()
+    rows = [[table.item(r, c).text() for c in range(3)] for r in range(table.rowCount())]
+    assert [row[:2] for row in rows] == [["Customer", "C8"], ["Purchase", "P9"]]
+    assert "NOT NULL" in rows[0][2] and "sku" in rows[1][2]
+    assert "李四" not in str(rows)  # the reasons name the constraint, not the customer
+
+    run_sync(qtbot, sync)  # while it is open: no second notice
+    assert open_notices(label) == [notice]
+
+    with qtbot.waitSignal(notice.finished):
+        notice.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
+    drain_writes(qtbot, session)
+    status = sync_status(session.conn)
+    assert status.skipped == 2 and not status.skipped_unseen
+
+    run_sync(qtbot, sync)  # nothing new skipped: no notice, the line still says it
+    assert open_notices(label) == [] and label.notice is None
+    assert "2 records from HQ could not be stored here" in label.plain_text()
+
+    run_sync(qtbot, sync)  # a later skip is news again
+    (again,) = open_notices(label)
+    assert again is not notice
+    assert "3 records from HQ could not be stored here" in label.plain_text()
+    assert again.findChild(QTableWidget, "skippedList").rowCount() == 3
+    again.reject()
+
+
+def test_a_skip_while_the_notice_is_open_is_not_acknowledged_with_it(
+    qtbot, panel, session, terminal, clock
+):
+    engine = ApplyingEngine(
+        terminal,
+        clock,
+        [[unstorable_customer("C8", "李四")], [purchase_without_sku("P9")], []],
+    )
+    sync, label, _ = panel(lambda: engine)
+    run_sync(qtbot, sync)
+    (notice,) = open_notices(label)
+    assert "1 record from HQ could not be stored here and was skipped" in label.plain_text()
+    assert notice.findChild(QTableWidget, "skippedList").rowCount() == 1
+    run_sync(qtbot, sync)  # skips one more while the guide still reads the first
+    assert open_notices(label) == [notice]
+    notice.reject()  # closed with Esc: seen what it listed, not the newer one
+    drain_writes(qtbot, session)
+    assert sync_status(session.conn).skipped_unseen
+    run_sync(qtbot, sync)
+    (again,) = open_notices(label)
+    assert again.findChild(QTableWidget, "skippedList").rowCount() == 2
+    again.reject()
+    drain_writes(qtbot, session)
+    assert not sync_status(session.conn).skipped_unseen
+
+
+def test_the_skipped_count_opens_the_list(qtbot, panel, session, terminal, clock) -> None:
+    engine = ApplyingEngine(terminal, clock, [[unstorable_customer("C8", "李四")], []])
+    sync, label, _ = panel(lambda: engine)
+    run_sync(qtbot, sync)
+    notice = label.notice
+    assert "<a href='skipped'>" in label.text()
+    label.linkActivated.emit("skipped")  # while open: the same notice, with its details
+    assert open_notices(label) == [notice]
+    assert not notice.findChild(QTableWidget, "skippedList").isHidden()
+    notice.accept()
+    drain_writes(qtbot, session)
+    label.linkActivated.emit("skipped")  # seen, still listed on request
+    (listed,) = open_notices(label)
+    assert listed is not notice and listed is label.notice
+    assert listed.findChild(QTableWidget, "skippedList").item(0, 1).text() == "C8"
+    run_sync(qtbot, sync)  # nothing unseen: the list stays the only one
+    assert open_notices(label) == [listed]
+    listed.reject()
+
+
+def test_skipped_records_in_chinese(qtbot, qapp, panel, session, terminal, clock) -> None:
+    translator = install_translator(qapp, "zh_CN")
+    try:
+        engine = ApplyingEngine(
+            terminal, clock, [[unstorable_customer("C8", "李四"), purchase_without_sku("P9")]]
+        )
+        sync, label, _ = panel(lambda: engine)
+        run_sync(qtbot, sync)
+        assert "有 2 条总部数据无法保存到本机，已跳过（其余已同步）" in label.plain_text()
+        notice = label.notice
+        assert notice.windowTitle() == "部分总部数据已跳过"
+        table = notice.findChild(QTableWidget, "skippedList")
+        assert [table.item(r, 0).text() for r in range(2)] == ["顾客", "消费记录"]
+        notice.reject()
+        drain_writes(qtbot, session)
+    finally:
+        qapp.removeTranslator(translator)
+
+
+def test_every_kind_of_hq_record_has_a_name() -> None:
+    assert set(ENTITIES) == set(RECORDS)
