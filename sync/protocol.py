@@ -33,9 +33,11 @@ Mutations (``Mutation.entity`` / ``op``), made on a terminal:
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
+
+from sync import records as _records
 
 # The records are part of the protocol: re-exported here.
 from sync.records import ENTITIES as ENTITIES
@@ -48,14 +50,18 @@ MAX_PUSH_BATCH = 500
 MAX_PULL_LIMIT = 5000
 MAX_BODY_BYTES = 8 * 1024 * 1024
 
-MUTATION_KINDS: dict[str, tuple[str, ...]] = {
-    "followup": ("create",),
-    "customer": ("update",),
-    "share": ("create",),
-    "appointment": ("create", "update"),
-    "task_target": ("complete",),
-    "audit": ("reveal_phone",),
-}
+# entity -> the ops a terminal may push (declared in sync/records.py).
+MUTATION_KINDS: dict[str, tuple[str, ...]] = {}
+for _entity, _op in _records.MUTATIONS:
+    MUTATION_KINDS.setdefault(_entity, ())
+    MUTATION_KINDS[_entity] += (_op,)
+
+# A client-made mutation id (a UUID on our terminals): it is echoed back in the answer,
+# so it must be plain ASCII. Anything else in a mutation is checked one by one at HQ and
+# rejects that mutation only (sync/hq/mutations), never the whole push.
+MUTATION_ID_PATTERN = r"^[A-Za-z0-9_.:-]{8,64}$"
+# "txid.seq" or "txid.seq.epoch" with ASCII digits ("²" is a digit to str.isdigit()).
+CURSOR_PATTERN = r"^[0-9]{1,19}\.[0-9]{1,19}(\.[0-9]{1,19})?$"
 
 ErrorCode = Literal[
     "bad_request",
@@ -109,7 +115,7 @@ class HelloResponse(_Message):
 
 
 class Mutation(_Message):
-    id: str = Field(min_length=8, max_length=64)
+    id: str = Field(min_length=8, max_length=64, pattern=MUTATION_ID_PATTERN)
     guide_id: str = Field(min_length=1, max_length=64)
     entity: str = Field(max_length=32)
     op: str = Field(max_length=32)
@@ -136,7 +142,7 @@ class PushResponse(_Message):
 
 
 class PullRequest(_Request):
-    cursor: str | None = Field(default=None, max_length=64)
+    cursor: str | None = Field(default=None, max_length=64, pattern=CURSOR_PATTERN)
     limit: int = Field(default=1000, ge=1, le=MAX_PULL_LIMIT)
 
 
@@ -185,3 +191,51 @@ def checksum_of(rows: list[tuple[str, int]] | Any) -> EntityChecksum:
         total = (total + int.from_bytes(digest, "big")) % (1 << 64)
         count += 1
     return EntityChecksum(count=count, digest=f"{total:016x}")
+
+
+# -- the records as models (derived from sync/records.py) ---------------------------------
+
+_PYTHON_TYPE: dict[_records.Type, Any] = {
+    _records.Type.TEXT: str,
+    _records.Type.INT: int,
+    _records.Type.BOOL: bool,
+    _records.Type.DATE: str,
+    _records.Type.TIMESTAMP: str,
+    _records.Type.TAGS: list[str],
+    _records.Type.SIZES: dict[str, str],
+    _records.Type.ITEMS: list[dict[str, Any]],
+    _records.Type.JSON: dict[str, Any],
+}
+
+
+def _checker(f: _records.Field) -> Any:
+    def check(value: Any) -> Any:
+        problem = _records.value_problem(f, value)
+        if problem is not None:
+            raise ValueError(f"{f.name} {problem}")
+        return value
+
+    return check
+
+
+def _record_model(record: _records.Record) -> type[BaseModel]:
+    fields: dict[str, Any] = {}
+    for f in record.fields:
+        kind: Any = _PYTHON_TYPE[f.type]
+        if f.choices:
+            kind = Literal[f.choices]  # type: ignore[valid-type]
+        if f.nullable:
+            kind = kind | None
+        annotated = Annotated[kind, AfterValidator(_checker(f))]
+        default = ... if f.required else (None if f.default_value() is None else f.default)
+        fields[f.name] = (annotated, Field(default=default))
+    name = "".join(part.title() for part in record.entity.split("_")) + "Record"
+    model = create_model(name, __config__=ConfigDict(extra="forbid", strict=True), **fields)
+    model.__doc__ = f"The wire record of a {record.entity} (declared in sync/records.py)."
+    return model
+
+
+# One model per synced record: the shape of ``Change.data`` for an upsert of it.
+RECORD_MODELS: dict[str, type[BaseModel]] = {
+    r.entity: _record_model(r) for r in _records.DECLARATIONS
+}

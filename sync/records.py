@@ -34,7 +34,7 @@ from typing import Any
 
 from app.domain.appointments import AppointmentStatus
 from app.domain.content import Category631, ContentKind, ShareChannel
-from app.domain.customers import Channel, Gender, Tier
+from app.domain.customers import EDITABLE_CUSTOMER_FIELDS, Channel, Gender, Tier
 from app.domain.tasks import TaskKind, TaskStatus, TaskTargetStatus
 
 
@@ -220,12 +220,7 @@ DECLARATIONS: tuple[Record, ...] = (
             F("joined_at", Type.TIMESTAMP, nullable=True),
         ),
         Scope.CUSTOMER,
-        (
-            Mutation(
-                "update",
-                editable=("tags", "sizes", "preferences", "note"),
-            ),
-        ),
+        (Mutation("update", editable=EDITABLE_CUSTOMER_FIELDS),),
     ),
     Record(
         "purchase",
@@ -338,6 +333,14 @@ DECLARATIONS: tuple[Record, ...] = (
             Mutation(
                 "complete",
                 fields=("task_id", "customer_id", "completed_at", "evidence"),
+            ),
+            # The store manager approves or rejects a done target (status approved /
+            # rejected, with a comment).
+            Mutation(
+                "review",
+                fields=("task_id", "customer_id", "status", "review_comment"),
+                required=("status",),
+                manager_only=True,
             ),
         ),
     ),

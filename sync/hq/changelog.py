@@ -65,9 +65,12 @@ def parse_cursor(cursor: str | None) -> tuple[Position, int]:
     if cursor is None:
         return _START, 0
     parts = cursor.split(".")
-    if len(parts) not in (2, 3) or not all(p.isdigit() and len(p) <= 19 for p in parts):
-        raise InvalidCursor(f"cursor {cursor[:64]!r} was not made by this HQ")
-    return (int(parts[0]), int(parts[1])), int(parts[2]) if len(parts) == 3 else 0
+    # ASCII digits only ("²" is a digit to str.isdigit and int() refuses it), and within
+    # a 64-bit integer, which both databases compare against.
+    numbers = [int(p) for p in parts if p.isascii() and p.isdigit() and len(p) <= 19]
+    if len(parts) not in (2, 3) or len(numbers) != len(parts) or max(numbers) >= 2**63:
+        raise InvalidCursor("cursor was not made by this HQ")
+    return (numbers[0], numbers[1]), numbers[2] if len(numbers) == 3 else 0
 
 
 @dataclass(frozen=True, slots=True)

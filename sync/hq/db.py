@@ -85,6 +85,9 @@ def _sqlite_engine(url: str, pool_size: int) -> Engine:
         pool_size=pool_size,
         max_overflow=pool_size // 2,
         connect_args={"timeout": 30, "check_same_thread": False},
+        # Bound parameters are customer data: never in an exception's text, so never in
+        # a log line (a failed statement logs its SQL only).
+        hide_parameters=True,
     )
 
     @event.listens_for(engine, "connect")

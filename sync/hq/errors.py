@@ -22,3 +22,8 @@ class ResetRequired(StorageError):
 
 class Rejected(StorageError):
     """A pushed mutation HQ refuses; the message goes back to the terminal as the reason."""
+
+
+class InvalidRecord(Rejected):
+    """A record that does not fit its declaration in sync/records.py: HQ writes none, so
+    no terminal is ever handed a record its schema refuses."""

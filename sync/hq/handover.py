@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from app.domain.tasks import TaskKind
 from sync.hq.errors import NotFound, StorageError
 from sync.hq.schema import ENTITY_SPECS, customer_owners, customers
 
@@ -69,7 +70,13 @@ class Handover:
             if ids:
                 tx.handover_task(heir, ids, guide_id)
             if leaving["active"]:
-                tx.put("guide", [{**leaving, "active": False}], scopes=leaving["store_id"])
+                # left_at: what they typed before leaving is still accepted (sync/hq/authz.py).
+                tx.put(
+                    "guide",
+                    [{**leaving, "active": False}],
+                    scopes=leaving["store_id"],
+                    extra={"left_at": tx.now},
+                )
             return results
 
 
@@ -125,7 +132,7 @@ class HandoverTx:
             "campaign_id": None,
             "store_id": guide["store_id"],
             "guide_id": guide["id"],
-            "kind": "handover",
+            "kind": TaskKind.HANDOVER_INTRO.value,
             "title": "认识一下您的新顾客 / Introduce yourself",
             "description": (
                 f"{len(customer_ids)} 位顾客已转交给您{previous}，请在一周内主动联系并做自我介绍。"

@@ -8,6 +8,7 @@ out. Nothing here opens a connection except the ``hq_meta`` helpers at the end.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,10 +16,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from sync import protocol
+from app.domain.tasks import TaskKind
+from sync import records
 from sync.hq.db import _json
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BRAND_SCOPE = "*"
 
 
@@ -46,50 +48,52 @@ hq_txid = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("value", sa.BigInteger, nullable=False),
 )
-stores = sa.Table(
-    "stores",
-    metadata,
-    sa.Column("id", _Id, primary_key=True),
-    sa.Column("name", sa.Text, nullable=False),
-    _text("city"),
+# -- the synced records' tables, derived from sync/records.py ---------------------------
+
+
+def _server_default(f: records.Field) -> Any:
+    value = f.default_value()
+    if value is None:
+        return None
+    if f.type is records.Type.BOOL:
+        return sa.true() if value else sa.false()
+    if f.type in records.JSON_TYPES:
+        return json.dumps(value)
+    return str(value)
+
+
+def _column(f: records.Field, *, key: bool) -> sa.Column:
+    kind: Any = {records.Type.INT: sa.BigInteger, records.Type.BOOL: sa.Boolean}.get(
+        f.type, sa.Text
+    )
+    extra: list[Any] = [sa.ForeignKey(f.ref)] if f.ref else []
+    return sa.Column(
+        f.name,
+        kind,
+        *extra,
+        primary_key=key,
+        nullable=f.nullable and not key,
+        server_default=None if key else _server_default(f),
+        index=f.index or None,
+    )
+
+
+def _entity_table(entity: str, *hq_only: sa.Column) -> sa.Table:
+    """The HQ table of a declared record: its fields as columns, plus HQ-only columns."""
+    record = records.BY_ENTITY[entity]
+    columns = [_column(f, key=f.name in record.key) for f in record.fields]
+    return sa.Table(record.hq_table, metadata, *columns, *hq_only)
+
+
+stores = _entity_table("store")
+guides = _entity_table(
+    "guide",
+    # When the guide left (离职): their edits made before then are still accepted.
+    _text("left_at", default=None),
 )
-guides = sa.Table(
-    "guides",
-    metadata,
-    sa.Column("id", _Id, primary_key=True),
-    sa.Column("store_id", _Id, sa.ForeignKey("stores.id"), nullable=False, index=True),
-    sa.Column("name", sa.Text, nullable=False),
-    sa.Column("is_manager", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
-    _text("pin_verifier", default=None),
-)
-products = sa.Table(
-    "products",
-    metadata,
-    sa.Column("sku", _Id, primary_key=True),
-    sa.Column("name", sa.Text, nullable=False),
-    _text("category"),
-    _text("color"),
-    sa.Column("price_cents", sa.BigInteger, nullable=False, server_default="0"),
-    _text("image", default=None),
-)
-customers = sa.Table(
-    "customers",
-    metadata,
-    sa.Column("id", _Id, primary_key=True),
-    sa.Column("store_id", _Id, sa.ForeignKey("stores.id"), nullable=False, index=True),
-    sa.Column("guide_id", _Id, sa.ForeignKey("guides.id"), nullable=True, index=True),
-    sa.Column("name", sa.Text, nullable=False),
-    _text("phone"),
-    _text("gender"),
-    _text("birthday", default=None),
-    sa.Column("tier", sa.Text, nullable=False, server_default="regular"),
-    sa.Column("points", sa.BigInteger, nullable=False, server_default="0"),
-    _text("tags", default="[]"),  # JSON list
-    _text("sizes", default="{}"),  # JSON object
-    _text("preferences"),
-    _text("note"),
-    _text("joined_at", default=None),
+products = _entity_table("product")
+customers = _entity_table(
+    "customer",
     # Who last set each editable field (a guide id, or HQ): names the loser of a conflict.
     _text("field_authors", default="{}"),
     _text("updated_at", default=None),
@@ -105,106 +109,18 @@ customer_owners = sa.Table(
     sa.Column("since", sa.Text, nullable=False),
     _text("until", default=None),
 )
-purchases = sa.Table(
-    "purchases",
-    metadata,
-    sa.Column("id", _Id, primary_key=True),
-    sa.Column("customer_id", _Id, sa.ForeignKey("customers.id"), nullable=False, index=True),
-    sa.Column("store_id", _Id, nullable=False),
-    sa.Column("guide_id", _Id, nullable=True),
-    sa.Column("paid_at", sa.Text, nullable=False),
-    sa.Column("amount_cents", sa.BigInteger, nullable=False),
-    _text("items", default="[]"),  # JSON [{sku, qty, price_cents}]
-)
-followups = sa.Table(
-    "followups",
-    metadata,
-    sa.Column("id", _Id, primary_key=True),
-    sa.Column("customer_id", _Id, sa.ForeignKey("customers.id"), nullable=False, index=True),
-    sa.Column("guide_id", _Id, nullable=False),
-    sa.Column("channel", sa.Text, nullable=False),
-    _text("note"),
-    _text("next_followup_on", default=None),
-    sa.Column("created_at", sa.Text, nullable=False),
-    _text("task_id", default=None),
+purchases = _entity_table("purchase")
+followups = _entity_table(
+    "followup",
     _text("terminal_id", default=None),
     _text("received_at", default=None),
 )
-content = sa.Table(
-    "content",
-    metadata,
-    sa.Column("id", _Id, primary_key=True),
-    sa.Column("kind", sa.Text, nullable=False),
-    sa.Column("title", sa.Text, nullable=False),
-    _text("body"),
-    _text("images", default="[]"),
-    _text("skus", default="[]"),
-    sa.Column("category_631", sa.Text, nullable=False, server_default="brand"),
-    _text("published_at", default=None),
-    _text("expires_at", default=None),
-)
-tasks = sa.Table(
-    "tasks",
-    metadata,
-    sa.Column("id", _Id, primary_key=True),
-    _text("campaign_id", default=None),
-    sa.Column("store_id", _Id, nullable=False, index=True),
-    _text("guide_id", default=None),
-    sa.Column("kind", sa.Text, nullable=False),
-    sa.Column("title", sa.Text, nullable=False),
-    _text("description"),
-    _text("content_id", default=None),
-    _text("target_rule", default="{}"),
-    _text("starts_on", default=None),
-    _text("due_on", default=None),
-    sa.Column("status", sa.Text, nullable=False, server_default="open"),
-)
-task_targets = sa.Table(
-    "task_targets",
-    metadata,
-    sa.Column("task_id", _Id, sa.ForeignKey("tasks.id"), primary_key=True),
-    sa.Column("customer_id", _Id, sa.ForeignKey("customers.id"), primary_key=True, index=True),
-    _text("guide_id", default=None),
-    sa.Column("status", sa.Text, nullable=False, server_default="open"),
-    _text("completed_at", default=None),
-    _text("evidence"),
-    _text("review_comment"),
-)
-shares = sa.Table(
-    "shares",
-    metadata,
-    sa.Column("id", _Id, primary_key=True),
-    sa.Column("customer_id", _Id, sa.ForeignKey("customers.id"), nullable=False, index=True),
-    sa.Column("guide_id", _Id, nullable=False),
-    _text("content_id", default=None),
-    _text("task_id", default=None),
-    _text("channel"),
-    sa.Column("shared_at", sa.Text, nullable=False),
-)
-appointments = sa.Table(
-    "appointments",
-    metadata,
-    sa.Column("id", _Id, primary_key=True),
-    sa.Column("customer_id", _Id, sa.ForeignKey("customers.id"), nullable=False, index=True),
-    sa.Column("guide_id", _Id, nullable=False),
-    sa.Column("starts_at", sa.Text, nullable=False),
-    _text("ends_at", default=None),
-    _text("purpose"),
-    sa.Column("status", sa.Text, nullable=False, server_default="booked"),
-    sa.Column("rating", sa.Integer, nullable=True),
-)
-conflicts = sa.Table(
-    "conflicts",
-    metadata,
-    sa.Column("id", _Id, primary_key=True),
-    sa.Column("customer_id", _Id, sa.ForeignKey("customers.id"), nullable=False, index=True),
-    sa.Column("field", sa.Text, nullable=False),
-    _text("kept_value", default=None),  # JSON-encoded
-    _text("lost_value", default=None),  # JSON-encoded
-    _text("lost_by", default=None),
-    _text("detail"),
-    sa.Column("created_at", sa.Text, nullable=False),
-)
+content = _entity_table("content")
+tasks = _entity_table("task")
+task_targets = _entity_table("task_target")
+shares = _entity_table("share")
+appointments = _entity_table("appointment")
+conflicts = _entity_table("conflict")
 audit_log = sa.Table(
     "audit_log",
     metadata,
@@ -275,9 +191,112 @@ def _migrate_v1(conn: Connection) -> None:
         conn.execute(hq_txid.insert().values(id=1, value=0))
 
 
+def _default_text(raw: Any) -> str | None:
+    """A column default as the database reports it, as plain text ('' for '')."""
+    if raw is None:
+        return None
+    text = re.sub(r"::[a-z ]+$", "", str(raw).strip())  # PostgreSQL: ''::text
+    if len(text) >= 2 and text[0] == text[-1] == "'":
+        text = text[1:-1].replace("''", "'")
+    return {"false": "0", "true": "1"}.get(text.lower(), text)
+
+
+def declared_default_text(f: records.Field) -> str | None:
+    """The declared default as :func:`_default_text` reports it."""
+    value = f.default_value()
+    if value is None:
+        return None
+    if f.type in records.JSON_TYPES:
+        return json.dumps(value)
+    if f.type is records.Type.BOOL:
+        return "1" if value else "0"
+    return str(value)
+
+
+def _align_with_contract(conn: Connection) -> None:
+    """Make the synced records' tables agree with sync/records.py: add missing columns,
+    then fix NOT NULL and defaults (PostgreSQL: ALTER COLUMN; SQLite, whose ALTER cannot
+    change either: sqlite-utils ``table.transform()``, which rebuilds the table with its
+    indexes inside this transaction). Idempotent: a table that agrees is left alone."""
+    postgres = conn.dialect.name == "postgresql"
+    inspector = sa.inspect(conn)
+    for record in records.DECLARATIONS:
+        table = metadata.tables[record.hq_table]
+        live = {c["name"]: c for c in inspector.get_columns(record.hq_table)}
+        for column in table.columns:
+            if column.name not in live:
+                ddl = sa.schema.CreateColumn(column).compile(dialect=conn.dialect)
+                conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {ddl}")
+        live = {c["name"]: c for c in sa.inspect(conn).get_columns(record.hq_table)}
+        not_null: dict[str, bool] = {}
+        defaults: dict[str, Any] = {}
+        for f in record.fields:
+            if f.name in record.key:
+                continue
+            have = live[f.name]
+            if have["nullable"] != f.nullable:
+                not_null[f.name] = not f.nullable
+            want = declared_default_text(f)
+            if _default_text(have.get("default")) != want:
+                defaults[f.name] = want
+        if not (not_null or defaults):
+            continue
+        if postgres:
+            for name, required in not_null.items():
+                verb = "SET" if required else "DROP"
+                conn.exec_driver_sql(
+                    f"ALTER TABLE {table.name} ALTER COLUMN {name} {verb} NOT NULL"
+                )
+            for name in defaults:
+                ddl = table.c[name].server_default
+                if ddl is None:
+                    conn.exec_driver_sql(
+                        f"ALTER TABLE {table.name} ALTER COLUMN {name} DROP DEFAULT"
+                    )
+                else:
+                    value = sa.schema.CreateColumn(table.c[name]).compile(dialect=conn.dialect)
+                    literal = str(value).split(" DEFAULT ", 1)[1].split(" NOT NULL")[0]
+                    conn.exec_driver_sql(
+                        f"ALTER TABLE {table.name} ALTER COLUMN {name} SET DEFAULT {literal}"
+                    )
+        else:
+            import sqlite_utils  # only for this migration
+
+            database = sqlite_utils.Database(conn.connection.driver_connection)
+            database[table.name].transform(not_null=not_null, defaults=defaults)
+
+
+def _migrate_v2(conn: Connection) -> None:
+    """The contract (sync/records.py): HQ's tables, and the values it had written, agree
+    with what both sides declare. Task kinds and target statuses take the declared names
+    (HQ wrote 'handover' and 'completed'; the terminal's migration 4 renames its copies),
+    in the tables and in the change log that terminals pull from scratch."""
+    _align_with_contract(conn)
+    kinds = [k.value for k in TaskKind]
+    conn.execute(sa.text("UPDATE tasks SET kind = 'handover_intro' WHERE kind = 'handover'"))
+    conn.execute(
+        tasks.update().where(tasks.c.kind.not_in(kinds)).values(kind=TaskKind.CUSTOM.value)
+    )
+    conn.execute(sa.text("UPDATE task_targets SET status = 'done' WHERE status = 'completed'"))
+    conn.execute(sa.text("UPDATE shares SET channel = 'wechat' WHERE channel = ''"))
+    for entity, old, new in (
+        ("task", '"kind":"handover"', '"kind":"handover_intro"'),
+        ("task_target", '"status":"completed"', '"status":"done"'),
+        ("share", '"channel":""', '"channel":"wechat"'),
+    ):
+        conn.execute(
+            sa.text(
+                "UPDATE changes SET data = replace(data, :old, :new)"
+                " WHERE entity = :entity AND op = 'upsert' AND data LIKE :pattern"
+            ),
+            {"old": old, "new": new, "entity": entity, "pattern": f"%{old}%"},
+        )
+
+
 # (version, what it does, step). Append only; each step runs once, in a write transaction.
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial schema", _migrate_v1),
+    (2, "the contract of sync/records.py: columns, NOT NULL, defaults, names", _migrate_v2),
 ]
 
 
@@ -313,29 +332,22 @@ class EntitySpec:
 
 
 # How each wire record of sync/records.py is stored: its table and the fields kept as
-# JSON text or as 0/1 integers.
+# JSON text or as 0/1 integers (both from the declaration).
+_JSON_KIND = {
+    records.Type.TAGS: list,
+    records.Type.ITEMS: list,
+    records.Type.SIZES: dict,
+    records.Type.JSON: dict,
+}
 ENTITY_SPECS: dict[str, EntitySpec] = {
-    entity: EntitySpec(
-        table,
-        protocol.RECORDS[entity][0],
-        protocol.RECORDS[entity][1],
-        json_fields=json_fields,
-        bool_fields=frozenset(bool_fields),
+    r.entity: EntitySpec(
+        metadata.tables[r.hq_table],
+        r.key,
+        r.names,
+        json_fields={f.name: _JSON_KIND[f.type] for f in r.fields if f.type in _JSON_KIND},
+        bool_fields=frozenset(f.name for f in r.fields if f.type is records.Type.BOOL),
     )
-    for entity, table, json_fields, bool_fields in (
-        ("store", stores, {}, ()),
-        ("guide", guides, {}, ("is_manager", "active")),
-        ("product", products, {}, ()),
-        ("customer", customers, {"tags": list, "sizes": dict}, ()),
-        ("purchase", purchases, {"items": list}, ()),
-        ("followup", followups, {}, ()),
-        ("conflict", conflicts, {}, ()),
-        ("share", shares, {}, ()),
-        ("appointment", appointments, {}, ()),
-        ("task", tasks, {"target_rule": dict}, ()),
-        ("task_target", task_targets, {}, ()),
-        ("content", content, {"images": list, "skus": list}, ()),
-    )
+    for r in records.DECLARATIONS
 }
 # A customer's history, in the order a move re-sends it (the terminal's dependents).
 CUSTOMER_HISTORY = ("purchase", "followup", "share", "appointment", "task_target", "conflict")

@@ -178,7 +178,11 @@ class HQStorage(ChangeLog, Push, Terminals, Handover, Bulk):
         else:
             self.dialect = "postgresql"
             self.engine = sa.create_engine(
-                self.url, pool_size=pool_size, max_overflow=pool_size // 2, pool_pre_ping=False
+                self.url,
+                pool_size=pool_size,
+                max_overflow=pool_size // 2,
+                pool_pre_ping=False,
+                hide_parameters=True,  # customer data stays out of exceptions and logs
             )
         self._autocommit = (
             self.engine.execution_options(isolation_level="AUTOCOMMIT")

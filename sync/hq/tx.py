@@ -14,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from sync.hq.db import _json
-from sync.hq.errors import NotFound, StorageError
+from sync.hq.errors import InvalidRecord, NotFound, StorageError
 from sync.hq.handover import HandoverTx
 from sync.hq.schema import (
     _DEFAULTS,
@@ -24,6 +24,7 @@ from sync.hq.schema import (
     changes,
     customers,
 )
+from sync.records import BY_ENTITY, ContractError, check_record
 
 if TYPE_CHECKING:
     from sync.hq.storage import HQStorage
@@ -111,7 +112,7 @@ class Tx(HandoverTx):
         if not records:
             return
         spec = ENTITY_SPECS[entity]
-        records = [_wire(spec, r) for r in records]
+        records = [_checked(entity, r) for r in records]
         rows = [spec.to_row(r) | dict(extra or {}) for r in records]
         insert = (pg_insert if self.postgres else sqlite_insert)(spec.table)
         statement = insert.on_conflict_do_update(
@@ -137,7 +138,7 @@ class Tx(HandoverTx):
         same record arriving again under another mutation id is not a second record.
         """
         spec = ENTITY_SPECS[entity]
-        wire = _wire(spec, record)
+        wire = _checked(entity, record)
         insert = (pg_insert if self.postgres else sqlite_insert)(spec.table)
         statement = insert.on_conflict_do_nothing(index_elements=list(spec.keys)).returning(
             spec.table.c[spec.keys[0]]
@@ -308,3 +309,13 @@ def _customer_stores(conn: Connection, ids: Iterable[str]) -> dict[str, str]:
         )
         found.update({r[0]: r[1] for r in conn.execute(query)})
     return found
+
+
+def _checked(entity: str, record: Mapping[str, Any]) -> dict[str, Any]:
+    """The wire record, checked against its declaration (types, NOT NULL, choices,
+    lengths); InvalidRecord names the field. Every write of a single record goes through
+    here; the bulk path (insert_new) takes records its callers have checked."""
+    try:
+        return check_record(BY_ENTITY[entity], record)
+    except ContractError as exc:
+        raise InvalidRecord(f"记录不符合约定 / {exc}") from exc

@@ -10,19 +10,21 @@ import circle through this package), re-exported here.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from sync import protocol
+from sync import protocol, records
+from sync.hq import authz
 from sync.hq.errors import Rejected
 from sync.hq.mutations.appointments import _appointment_create, _appointment_update
 from sync.hq.mutations.audit import _audit_reveal_phone
 from sync.hq.mutations.customers import _customer_update, _followup_create
 from sync.hq.mutations.payload import _MAX_TEXT, _customer_for, _field, _record_id, _timestamp
 from sync.hq.mutations.shares import _share_create
-from sync.hq.mutations.tasks import _task_target_complete
+from sync.hq.mutations.tasks import _task_target_complete, _task_target_review
 from sync.hq.schema import ENTITY_SPECS, guides, mutations
 from sync.hq.terminals import TerminalRecord
 from sync.hq.tx import Tx
@@ -33,7 +35,6 @@ __all__ = [
     "Push",
     "_customer_for",
     "_field",
-    "_handler",
     "_record_id",
     "_seen_mutations",
     "_timestamp",
@@ -49,13 +50,18 @@ class Push:
         """Apply pushed mutations, each in its own transaction with its ``mutations`` row.
 
         Answers per mutation: applied, duplicate (seen before; a rejected one is rejected
-        again with its first reason), or rejected with a plain reason.
+        again with its first reason), or rejected with a plain reason. Nothing a mutation
+        carries can fail the push: a bad one is rejected and the rest go on.
         """
         with self.lookup() as conn:
             seen = _seen_mutations(conn, [m.id for m in batch])
-            wanted = list({m.guide_id for m in batch if m.id not in seen})
+            # Only ids that are plain text reach a query (a NUL is an error on PostgreSQL).
+            wanted = list({m.guide_id for m in batch if m.id not in seen and _plain(m.guide_id)})
             found = conn.execute(sa.select(guides).where(guides.c.id.in_(wanted))).mappings()
-            by_id = {g["id"]: ENTITY_SPECS["guide"].to_record(g) for g in found}
+            by_id = {
+                g["id"]: ENTITY_SPECS["guide"].to_record(g) | {"left_at": g["left_at"]}
+                for g in found
+            }
         results = []
         for mutation in batch:
             previous = seen.get(mutation.id)
@@ -77,6 +83,7 @@ class Push:
         self, terminal: TerminalRecord, m: protocol.Mutation, guide: Mapping[str, Any] | None
     ) -> tuple[str, str]:
         now = self.now()
+        storable = all(_plain(v) for v in (m.guide_id, m.entity, m.op))
         row = {
             "id": m.id,
             "terminal_id": terminal.id,
@@ -86,9 +93,9 @@ class Push:
             "received_at": now,
         }
         try:
-            handler = _handler(terminal, m, guide)
+            handler, admitted = _admit(terminal, m, guide, self.clock())
             with self.write() as tx:
-                handler(tx, terminal, guide, m, now)
+                handler(tx, terminal, guide, admitted, now)
                 tx.conn.execute(mutations.insert().values(**row, status="applied", reason=""))
             return ("applied", "")
         except Rejected as refusal:
@@ -98,9 +105,15 @@ class Push:
             again = self._seen_mutations([m.id]).get(m.id)
             if again is not None:
                 return again
-            reason = (
-                f"总部无法保存这条记录 / HQ cannot store this record ({type(exc.orig).__name__})"
-            )
+            reason = _cannot_store(exc)
+        except sa.exc.OperationalError:
+            raise  # the database is busy or gone: a 503, and the terminal retries
+        except sa.exc.DBAPIError as exc:
+            # Anything else the database refuses about this one record (a value it cannot
+            # hold) rejects this mutation only; the message names no value.
+            reason = _cannot_store(exc)
+        if not storable:
+            return ("rejected", reason)  # not recordable as given; rejected alike each time
         try:
             with self.write() as tx:
                 tx.conn.execute(mutations.insert().values(**row, status="rejected", reason=reason))
@@ -110,6 +123,65 @@ class Push:
                 raise
             return again
         return ("rejected", reason)
+
+
+def _plain(value: str) -> bool:
+    """One line of text HQ may store and echo (no controls, no lone surrogates)."""
+    return records.text_problem(value, max_len=128) is None
+
+
+def _cannot_store(exc: sa.exc.DBAPIError) -> str:
+    return f"总部无法保存这条记录 / HQ cannot store this record ({type(exc.orig).__name__})"
+
+
+def _admit(
+    terminal: TerminalRecord,
+    m: protocol.Mutation,
+    guide: Mapping[str, Any] | None,
+    now: datetime,
+) -> tuple[_Handler, protocol.Mutation]:
+    """Check a mutation before any transaction: a known kind, plain ids, a sane
+    ``created_at``, a payload that fits its declaration (sync/records.py), and an acting
+    guide who may send it (sync/hq/authz.py). Returns its handler and the mutation;
+    Rejected otherwise. Reasons echo only text that passed.
+
+    (An envelope field that is not valid Unicode at all, such as a lone surrogate in
+    ``op``, never gets here: the JSON decoder refuses the whole request with a 422. No
+    terminal of ours can produce one: its own database cannot store such text.)"""
+    for name, value in (("entity", m.entity), ("op", m.op), ("guide_id", m.guide_id)):
+        if not _plain(value):
+            raise Rejected(f"字段格式不对 / mutation field {name!r} is not plain text")
+    if records.text_problem(m.entity_id, max_len=128) is not None:
+        raise Rejected("记录编号格式不对 / entity_id is not plain text of at most 128 characters")
+    handler = HANDLERS.get((m.entity, m.op))
+    declared = records.MUTATIONS.get((m.entity, m.op))
+    if handler is None or declared is None:
+        raise Rejected(f"不支持的操作 / unknown mutation {m.entity}/{m.op}")
+    made_at = records.parse_timestamp(m.created_at)
+    decision = authz.check_made_at(made_at, now)
+    if decision.allowed and made_at is not None:
+        decision = authz.check_guide(
+            guide,
+            guide_id=m.guide_id,
+            terminal_store=terminal.store_id,
+            declared=declared,
+            made_at=made_at,
+        )
+    if not decision.allowed:
+        raise Rejected(decision.reason)
+    try:
+        checked = records.check_payload(m.entity, m.op, m.payload)
+    except records.ContractError as exc:
+        raise Rejected(f"内容不符合要求 / {exc}") from exc
+    for name, value in checked.items():
+        moment = records.parse_timestamp(value) if name in _MADE_AT else None
+        if moment is not None and not authz.check_made_at(moment, now).allowed:
+            raise Rejected(f"时间在未来 / payload field {name!r} is in the future")
+    return handler, m
+
+
+# Payload fields that say when something happened: never far in the future.
+_MADE_AT = frozenset({"created_at", "shared_at", "completed_at", "at"})
 
 
 def _seen_mutations(conn: Connection, ids: list[str]) -> dict[str, tuple[str, str]]:
@@ -123,22 +195,6 @@ def _seen_mutations(conn: Connection, ids: list[str]) -> dict[str, tuple[str, st
     return found
 
 
-def _handler(
-    terminal: TerminalRecord, m: protocol.Mutation, guide: Mapping[str, Any] | None
-) -> _Handler:
-    """The handler of a mutation, if its kind is known and its guide works in the
-    terminal's store; otherwise Rejected (checked before any transaction starts)."""
-    handler = HANDLERS.get((m.entity, m.op))
-    if handler is None:
-        raise Rejected(f"不支持的操作 / unknown mutation {m.entity}/{m.op}")
-    if guide is None or guide["store_id"] != terminal.store_id:
-        raise Rejected(
-            f"导购 {m.guide_id} 不属于本门店 / guide {m.guide_id} is not a guide of store"
-            f" {terminal.store_id}"
-        )
-    return handler
-
-
 _Handler = Callable[[Tx, TerminalRecord, Mapping[str, Any], protocol.Mutation, str], None]
 # The registry: (entity, op) -> handler. Public: the contract test checks it against the
 # mutations sync/records.py declares.
@@ -149,5 +205,6 @@ HANDLERS: dict[tuple[str, str], _Handler] = {
     ("appointment", "create"): _appointment_create,
     ("appointment", "update"): _appointment_update,
     ("task_target", "complete"): _task_target_complete,
+    ("task_target", "review"): _task_target_review,
     ("audit", "reveal_phone"): _audit_reveal_phone,
 }

@@ -34,7 +34,7 @@ def _appointment_create(
 ) -> None:
     p = m.payload
     appointment_id = _record_id(m)
-    customer = _customer_for(tx, guide, p.get("customer_id"))
+    customer = _customer_for(tx, guide, p.get("customer_id"), m)
     values = _appointment_fields(p, required=True)
     record = {
         "id": appointment_id,
@@ -53,7 +53,7 @@ def _appointment_update(
     current = tx.get("appointment", m.entity_id, lock=True)
     if current is None:
         raise Rejected(f"预约不存在 / appointment {m.entity_id} is unknown to HQ")
-    customer = _customer_for(tx, guide, current["customer_id"])
+    customer = _customer_for(tx, guide, current["customer_id"], m)
     values = {
         k: v for k, v in _appointment_fields(m.payload, required=False).items() if v is not None
     }

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from app.domain.customers import EDITABLE_CUSTOMER_FIELDS, Channel
+from app.domain.customers import Channel
 from sync import protocol
 from sync.hq.db import _json
 from sync.hq.errors import Rejected
@@ -21,7 +21,7 @@ def _followup_create(
 ) -> None:
     p = m.payload
     followup_id = _record_id(m)
-    customer = _customer_for(tx, guide, p.get("customer_id"))
+    customer = _customer_for(tx, guide, p.get("customer_id"), m)
     channel = _field(p, "channel", max_len=32)
     if channel not in {c.value for c in Channel}:
         raise Rejected(f"未知的跟进方式 / unknown follow-up channel {channel!r}")
@@ -46,17 +46,9 @@ def _followup_create(
 def _customer_update(
     tx: Tx, terminal: TerminalRecord, guide: Mapping[str, Any], m: protocol.Mutation, now: str
 ) -> None:
-    fields = m.payload.get("fields")
-    if not isinstance(fields, dict) or not fields:
-        raise Rejected("缺少修改内容 / payload needs {'fields': {name: {'old', 'new'}}}")
-    for name, change in fields.items():
-        if name not in EDITABLE_CUSTOMER_FIELDS:
-            raise Rejected(f"字段不可在终端修改 / field {name!r} is not editable on a terminal")
-        if not isinstance(change, dict) or "new" not in change:
-            raise Rejected(f"字段 {name} 缺少新值 / field {name!r} needs 'old' and 'new'")
-        _check_value(name, change.get("old"), allow_none=True)
-        _check_value(name, change["new"], allow_none=False)
-    customer = _customer_for(tx, guide, m.entity_id)
+    # Shape and values checked against sync/records.py (check_payload) before this runs.
+    fields = m.payload["fields"]
+    customer = _customer_for(tx, guide, m.entity_id, m)
     authors = tx.field_authors(customer["id"])
     updated = dict(customer)
     lost: list[dict[str, Any]] = []
@@ -105,22 +97,3 @@ def _customer_update(
         )
     if lost:
         tx.put("conflict", lost, scopes=customer["store_id"])
-
-
-def _check_value(name: str, value: Any, *, allow_none: bool) -> None:
-    if value is None:
-        if allow_none:
-            return
-        raise Rejected(f"字段 {name} 的新值为空 / field {name!r} has no new value")
-    if name == "tags":
-        ok = isinstance(value, list) and all(isinstance(t, str) and len(t) <= 40 for t in value)
-        ok = ok and len(value) <= 100
-    elif name == "sizes":
-        ok = isinstance(value, dict) and all(
-            isinstance(k, str) and isinstance(v, str) and len(k) <= 40 and len(v) <= 40
-            for k, v in value.items()
-        )
-    else:
-        ok = isinstance(value, str) and len(value) <= _MAX_TEXT
-    if not ok:
-        raise Rejected(f"字段 {name} 的格式不对 / field {name!r} has a value of the wrong shape")

@@ -1,6 +1,12 @@
 """What every mutation handler shares: reading payload fields, and whether a guide may
 write to a customer. Each check fails with :class:`Rejected`, whose message goes back
-to the terminal as the reason."""
+to the terminal as the reason.
+
+By the time a handler runs, the payload has been checked against its declaration in
+sync/records.py (types, lengths, control characters, dates) and the acting guide
+against the rules of sync/hq/authz.py; what is left here is per-record: the customer
+exists, and this guide may act on them with an edit made when it was made.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from sync import protocol
+from sync import protocol, records
+from sync.hq import authz
 from sync.hq.errors import Rejected
 from sync.hq.schema import customer_owners
 from sync.hq.tx import Tx
@@ -42,47 +49,45 @@ def _field(
 
 
 def _timestamp(payload: Mapping[str, Any], name: str, *, required: bool = True) -> str | None:
+    """An ISO date or time (already checked against the declaration; checked again here
+    for handlers that read a field the declaration does not type)."""
     value = _field(payload, name, required=required, max_len=40)
-    if value is not None and not (len(value) >= 10 and value[:4].isdigit() and value[4] == "-"):
+    if value is not None and not (records.parse_timestamp(value) or records.parse_date(value)):
         raise Rejected(f"时间格式不对 / payload field {name!r} is not an ISO date or time")
     return value
 
 
-def _customer_for(tx: Tx, guide: Mapping[str, Any], customer_id: Any) -> dict[str, Any]:
-    """The customer, locked, if this guide may write to them; otherwise Rejected.
-
-    Allowed: the owner now; the manager of the customer's store; and anyone who owned
-    the customer before (or managed a store that held them) — a late edit made on a
-    terminal before HQ moved the customer is accepted, never dropped.
-    """
+def _customer_for(
+    tx: Tx, guide: Mapping[str, Any], customer_id: Any, m: protocol.Mutation
+) -> dict[str, Any]:
+    """The customer, locked, if this guide may act on them with this mutation (the rules
+    of sync/hq/authz.py, by the mutation's ``created_at``); otherwise Rejected."""
     if not isinstance(customer_id, str) or not customer_id:
         raise Rejected("缺少顾客编号 / payload field 'customer_id' is missing")
     customer = tx.get("customer", customer_id, lock=True)
     if customer is None:
         raise Rejected(f"顾客 {customer_id} 在总部不存在 / customer {customer_id} is unknown to HQ")
-    if customer["guide_id"] == guide["id"]:
-        return customer
-    if guide["is_manager"] and customer["store_id"] == guide["store_id"]:
-        return customer
-    earlier = customer_owners.c.guide_id == guide["id"]
-    if guide["is_manager"]:
-        earlier = sa.or_(earlier, customer_owners.c.store_id == guide["store_id"])
-    owned_before = tx.conn.execute(
-        sa.select(customer_owners.c.id)
-        .where(customer_owners.c.customer_id == customer_id, earlier)
-        .limit(1)
-    ).first()
-    if owned_before is not None:
-        return customer
-    raise Rejected(
-        f"顾客不属于该导购 / customer {customer_id} is not assigned to guide {guide['id']}"
-    )
+    made_at = records.parse_timestamp(m.created_at)
+    if made_at is None:  # admitted mutations carry a valid one: this is a second guard
+        raise Rejected("时间格式不对 / created_at is not an ISO-8601 time")
+    owners = [
+        dict(r)
+        for r in tx.conn.execute(
+            sa.select(customer_owners)
+            .where(customer_owners.c.customer_id == customer_id)
+            .order_by(customer_owners.c.id)
+        ).mappings()
+    ]
+    decision = authz.check_customer(guide, customer, owners, made_at=made_at)
+    if not decision.allowed:
+        raise Rejected(decision.reason)
+    return customer
 
 
 def _record_id(m: protocol.Mutation) -> str:
     record_id = m.payload.get("id", m.entity_id)
     if record_id != m.entity_id:
-        raise Rejected(f"记录编号不一致 / payload id {record_id!r} differs from {m.entity_id!r}")
+        raise Rejected("记录编号不一致 / payload id differs from the mutation's entity_id")
     if ":" in m.entity_id:
         raise Rejected("记录编号不能包含冒号 / a record id may not contain ':'")
     return m.entity_id

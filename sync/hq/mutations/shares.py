@@ -16,7 +16,7 @@ def _share_create(
 ) -> None:
     p = m.payload
     share_id = _record_id(m)
-    customer = _customer_for(tx, guide, p.get("customer_id"))
+    customer = _customer_for(tx, guide, p.get("customer_id"), m)
     record = {
         "id": share_id,
         "customer_id": customer["id"],

@@ -1,36 +1,62 @@
-"""Task mutations: a guide completes a task target (one customer of a task)."""
+"""Task mutations: a guide completes a task target (one customer of a task); the store
+manager (店长) approves or rejects it (manager-only: sync/records.py, sync/hq/authz.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from app.domain.tasks import TaskTargetStatus
 from sync import protocol
 from sync.hq.errors import Rejected
-from sync.hq.mutations.payload import _MAX_TEXT, _customer_for, _field, _timestamp
+from sync.hq.mutations.payload import _customer_for
 from sync.hq.terminals import TerminalRecord
 from sync.hq.tx import Tx
+
+
+def _target(tx: Tx, m: protocol.Mutation) -> tuple[dict[str, Any], str]:
+    p = m.payload
+    task_id, customer_id = p.get("task_id"), p.get("customer_id")
+    if task_id is None or customer_id is None:
+        task_id, _, customer_id = m.entity_id.partition(":")
+    if not (task_id and customer_id):
+        raise Rejected("任务目标不明 / task target needs task_id and customer_id")
+    target = tx.get("task_target", f"{task_id}:{customer_id}", lock=True)
+    if target is None:
+        raise Rejected(f"任务目标不存在 / task target {task_id}:{customer_id} is unknown to HQ")
+    return target, customer_id
 
 
 def _task_target_complete(
     tx: Tx, terminal: TerminalRecord, guide: Mapping[str, Any], m: protocol.Mutation, now: str
 ) -> None:
-    p = m.payload
-    task_id = p.get("task_id")
-    customer_id = p.get("customer_id")
-    if task_id is None or customer_id is None:
-        task_id, _, customer_id = m.entity_id.partition(":")
-    if not (isinstance(task_id, str) and isinstance(customer_id, str) and task_id and customer_id):
-        raise Rejected("任务目标不明 / task target needs task_id and customer_id")
-    target = tx.get("task_target", f"{task_id}:{customer_id}", lock=True)
-    if target is None:
-        raise Rejected(f"任务目标不存在 / task target {task_id}:{customer_id} is unknown to HQ")
-    customer = _customer_for(tx, guide, customer_id)
+    target, customer_id = _target(tx, m)
+    customer = _customer_for(tx, guide, customer_id, m)
+    if target["status"] == TaskTargetStatus.APPROVED:
+        raise Rejected("店长已确认，不能再修改 / the manager approved this target already")
     updated = {
         **target,
-        "status": "completed",
-        "completed_at": _timestamp(p, "completed_at", required=False) or now,
-        "evidence": _field(p, "evidence", required=False, max_len=_MAX_TEXT) or "",
+        "status": TaskTargetStatus.DONE.value,
+        "completed_at": m.payload.get("completed_at") or now,
+        "evidence": m.payload.get("evidence") or "",
     }
+    if updated != target:
+        tx.put("task_target", [updated], scopes=customer["store_id"])
+
+
+_REVIEWED = (TaskTargetStatus.APPROVED.value, TaskTargetStatus.REJECTED.value)
+
+
+def _task_target_review(
+    tx: Tx, terminal: TerminalRecord, guide: Mapping[str, Any], m: protocol.Mutation, now: str
+) -> None:
+    target, customer_id = _target(tx, m)
+    customer = _customer_for(tx, guide, customer_id, m)
+    status = m.payload["status"]
+    if status not in _REVIEWED:
+        raise Rejected("审核结果应为通过或驳回 / a review is 'approved' or 'rejected'")
+    if target["status"] not in (TaskTargetStatus.DONE, *_REVIEWED):
+        raise Rejected("导购尚未完成，无法审核 / the guide has not completed this target yet")
+    updated = {**target, "status": status, "review_comment": m.payload.get("review_comment") or ""}
     if updated != target:
         tx.put("task_target", [updated], scopes=customer["store_id"])

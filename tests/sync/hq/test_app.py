@@ -359,7 +359,7 @@ def test_other_mutations_are_applied(client: TestClient) -> None:
     appointment = latest(pulled, "appointment", "a-1")["data"]
     assert appointment["status"] == "done" and appointment["rating"] == 5
     target = latest(pulled, "task_target", target_id)["data"]
-    assert target["status"] == "completed" and target["evidence"] == "已加微信"
+    assert target["status"] == "done" and target["evidence"] == "已加微信"
     assert hq(client).counts()["audit_log"] == 1
 
 
@@ -373,9 +373,11 @@ def test_other_mutations_are_applied(client: TestClient) -> None:
                                 "created_at": "2026-11-22T02:00:00Z"}, "channel"),
         ("followup", "create", {"customer_id": 7, "channel": "call"}, "customer_id"),
         ("followup", "create", {"customer_id": "C999", "channel": "call",
-                                "created_at": "2026-11-22"}, "unknown to HQ"),
+                                "created_at": "2026-11-22T02:00:00Z"}, "unknown to HQ"),
+        ("followup", "create", {"customer_id": "C1", "channel": "call",
+                                "created_at": "2026-11-22"}, "not an ISO-8601 time"),
         ("customer", "update", {"fields": {"phone": {"old": "", "new": "1"}}}, "not editable"),
-        ("customer", "update", {"fields": {"tags": {"old": [], "new": "vip"}}}, "wrong shape"),
+        ("customer", "update", {"fields": {"tags": {"old": [], "new": "vip"}}}, "must be a list"),
         ("customer", "update", {"fields": []}, "fields"),
         ("appointment", "update", {"status": "done"}, "unknown to HQ"),
         ("task_target", "complete", {}, "task"),
@@ -412,8 +414,12 @@ def test_pull_limit_and_cursor_are_checked(client: TestClient) -> None:
     headers = enroll(client)
     too_big = {"protocol": 1, "limit": protocol.MAX_PULL_LIMIT + 1}
     assert_error(client.post("/v1/pull", json=too_big, headers=headers), 422, "bad_request")
-    bad_cursor = {"protocol": 1, "cursor": "yesterday"}
-    assert_error(client.post("/v1/pull", json=bad_cursor, headers=headers), 400, "bad_request")
+    for shape in ("yesterday", "².1", "1.2.3.4", "-1.2", "12345678901234567890.1"):
+        bad_cursor = {"protocol": 1, "cursor": shape}
+        assert_error(client.post("/v1/pull", json=bad_cursor, headers=headers), 422, "bad_request")
+    # The right shape, but beyond a 64-bit integer: HQ did not make it.
+    beyond = {"protocol": 1, "cursor": "9999999999999999999.1"}
+    assert_error(client.post("/v1/pull", json=beyond, headers=headers), 400, "bad_request")
 
 
 def test_reset_required_after_compaction(client: TestClient, clock) -> None:

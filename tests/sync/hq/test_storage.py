@@ -204,7 +204,7 @@ def test_move_to_another_store_hands_over_the_whole_history(storage: HQStorage, 
     assert s2[("customer", "C1")][1]["guide_id"] == "G003"
     assert {"O1", "O2", "O3"} <= ids(s2, "purchase") and len(ids(s2, "followup")) == 1
     [task] = [data for (e, _), (_, data) in s2.items() if e == "task"]
-    assert task["kind"] == "handover" and task["guide_id"] == "G003"
+    assert task["kind"] == "handover_intro" and task["guide_id"] == "G003"
     assert ("task_target", f"{task['id']}:C1") in s2
     owners = storage.owners("C1")
     assert [(o["guide_id"], o["until"] is None) for o in owners] == [
@@ -263,7 +263,7 @@ def test_departing_guide_hands_every_customer_over(storage: HQStorage, hqdata) -
     assert state[("customer", "C2")][1]["guide_id"] == "G001"
     [task] = [data for (e, _), (_, data) in state.items() if e == "task"]
     targets = {i.split(":")[1] for i in ids(state, "task_target")}
-    assert task["kind"] == "handover" and targets == {"C1", "C2"}
+    assert task["kind"] == "handover_intro" and targets == {"C1", "C2"}
     assert storage.customer("C3")["guide_id"] == "G001"  # untouched
     with pytest.raises(StorageError):
         storage.depart_guide("G001", "G001")
