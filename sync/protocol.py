@@ -14,7 +14,7 @@ Endpoints (all POST, JSON, ``Authorization: Bearer <terminal token>`` except enr
 
 Pull cursor: an opaque string. HQ's change log orders changes by (txid, seq); a change is
 only handed out once every transaction that could still commit below it has finished,
-so the cursor never skips a change committed out of order (see sync/hq/storage.py).
+so the cursor never skips a change committed out of order (see sync/hq/changelog.py).
 
 Entities on the wire (``Change.entity``): store, guide, product, customer, purchase,
 followup, content, task, task_target, share, appointment, conflict. ``Change.op`` is

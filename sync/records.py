@@ -468,6 +468,14 @@ def text_problem(value: str, *, multiline: bool = False, max_len: int = 200) -> 
     return None
 
 
+def clean_text(value: str, *, multiline: bool = False) -> str:
+    """Typed text as synced text may hold it: the invisible control characters removed
+    (a paste from a chat or a spreadsheet brings them; nobody means them) and the ends
+    trimmed. The terminal cleans what a guide typed with this before it is stored, so HQ
+    never has to refuse a follow-up for a stray escape character."""
+    return (_BAD_MULTILINE if multiline else _BAD_ONE_LINE).sub("", value).strip()
+
+
 def parse_timestamp(value: str) -> datetime | None:
     """A real ISO-8601 time within sane years, with its zone; None otherwise."""
     if not isinstance(value, str) or _TIMESTAMP.fullmatch(value) is None:

@@ -25,6 +25,8 @@ from app.domain.search_keys import query_terms
 from app.store import outbox
 from app.store.changes import Changes
 from app.store.db import transaction
+from app.store.errors import InvalidEntry
+from sync.records import ContractError, check_payload, clean_text
 
 RARE_LIMIT = 2000
 PAGE_SIZE = 200
@@ -481,11 +483,13 @@ def log_followup(
         "customer_id": customer_id,
         "guide_id": guide_id,
         "channel": channel.value,
-        "note": note.strip(),
+        "note": clean_text(note, multiline=True),
         "next_followup_on": next_followup_on,
         "created_at": now,
         "task_id": task_id,
     }
+    # The contract HQ checks, checked here first: a guide hears now, not after a sync.
+    _check("followup", "create", record)
     with transaction(conn):
         customer = _require_customer(conn, customer_id)
         conn.execute(
@@ -514,6 +518,13 @@ def log_followup(
     )
 
 
+def _check(entity: str, op: str, payload: dict[str, Any]) -> None:
+    try:
+        check_payload(entity, op, payload)
+    except ContractError as exc:
+        raise InvalidEntry(f"没有保存：内容不符合要求（{exc}） / not saved: {exc}") from exc
+
+
 def update_customer(
     conn: sqlite3.Connection,
     *,
@@ -532,11 +543,16 @@ def update_customer(
         for name, new in fields.items():
             old = json.loads(row[name]) if name in ("tags", "sizes") else row[name]
             if name == "tags":
-                new = sorted(dict.fromkeys(t.strip() for t in new if t.strip()))
+                new = sorted(dict.fromkeys(t for t in (clean_text(t) for t in new) if t))
+            elif name == "sizes":
+                new = {clean_text(k): clean_text(v) for k, v in new.items() if clean_text(k)}
+            else:
+                new = clean_text(new, multiline=True)
             if old != new:
                 diff[name] = {"old": old, "new": new}
         if not diff:
             return Changes()
+        _check("customer", "update", {"fields": diff})
         for name, change in diff.items():
             value = change["new"]
             stored = json.dumps(value, ensure_ascii=False) if name in ("tags", "sizes") else value

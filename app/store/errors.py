@@ -24,6 +24,11 @@ class StoreError(Exception):
     """A known, environmental failure of the local store that a person can act on."""
 
 
+class InvalidEntry(StoreError, ValueError):
+    """What was typed breaks the contract HQ enforces (too long, too many tags): nothing
+    was written, and the dialog keeps the text for the guide to shorten."""
+
+
 class StoreLocked(StoreError):
     """Another connection or program held the file longer than we wait (SQLITE_BUSY/LOCKED)."""
 

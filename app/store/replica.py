@@ -236,21 +236,24 @@ class TerminalReplica:
         try:
             with transaction(self.conn, durable=False):
                 touched = self._apply_runs(changes)
+                self._forget_fixed(changes)
                 self._finish_page(touched, cursor, more, initial=initial, today=today)
         except UNAPPLIABLE:
             # One record this terminal cannot hold must not stop its store's sync for
             # ever: apply the page change by change, skip what fails, and say so once.
             with transaction(self.conn, durable=False):
                 touched = set()
-                skipped = []
+                skipped, applied = [], []
                 for change in changes:
                     self.conn.execute("SAVEPOINT one_change")
                     try:
                         touched |= self._apply_run([change])
+                        applied.append(change)
                     except UNAPPLIABLE as exc:
                         self.conn.execute("ROLLBACK TO one_change")
                         skipped.append(_skipped(change, exc))
                     self.conn.execute("RELEASE one_change")
+                self._forget_fixed(applied)
                 self._note_skipped(skipped)
                 self._finish_page(touched, cursor, more, initial=initial, today=today)
 
@@ -293,6 +296,18 @@ class TerminalReplica:
         self._set_state_in_tx(
             {"skipped_records": json.dumps(kept, ensure_ascii=False), "skipped_unseen": "1"}
         )
+
+    def _forget_fixed(self, applied: list[dict[str, Any]]) -> None:
+        """A skipped record that HQ sent again and that applied now is no longer missing."""
+        earlier = self.get_state("skipped_records")
+        if not earlier:
+            return
+        done = {(c.get("entity"), str(c.get("id"))) for c in applied}
+        kept = [s for s in json.loads(earlier) if (s["entity"], s["id"]) not in done]
+        state: dict[str, str | None] = {"skipped_records": json.dumps(kept, ensure_ascii=False)}
+        if not kept:
+            state["skipped_unseen"] = "0"
+        self._set_state_in_tx(state)
 
     def skipped_records(self) -> list[dict[str, Any]]:
         """What HQ sent that this terminal could not apply: entity, id, version, reason."""

@@ -106,9 +106,9 @@ def test_a_full_database_is_disk_full_and_keeps_nothing(filled: Path) -> None:
     conn = db.connect(filled)
     try:
         pages = conn.execute("PRAGMA page_count").fetchone()[0]
-        conn.execute(f"PRAGMA max_page_count={pages + 1}")  # as if the disk ran out now
+        conn.execute(f"PRAGMA max_page_count={pages}")  # as if the disk ran out now
         with pytest.raises(errors.DiskFull) as raised:
-            follow_up(conn, "很长的跟进记录" * 4000)
+            follow_up(conn, "很长的跟进记录" * 500)  # 3,500 characters: a few new pages
         assert raised.value.__cause__.sqlite_errorname == "SQLITE_FULL"
         assert conn.execute("SELECT count(*) FROM followups").fetchone()[0] == 0
         assert conn.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0

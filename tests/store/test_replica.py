@@ -106,6 +106,10 @@ def test_a_record_the_terminal_cannot_hold_is_skipped_and_the_rest_applies(
     # The next page applies as usual, in one go.
     replica.apply_page([customer_change("C4", "赵六", "13600000000", version=4)], "4.4", more=False)
     assert replica.cursor() == "4.4" and len(replica.skipped_records()) == 2
+    # HQ sends a fixed version of C2: it applies and is no longer listed as skipped.
+    replica.apply_page([customer_change("C2", "李四", "13900000000", version=5)], "5.5", more=False)
+    assert [(s["entity"], s["id"]) for s in replica.skipped_records()] == [("purchase", "O9")]
+    assert sync_status(conn).skipped_unseen
 
 
 def test_an_environmental_failure_leaves_cursor_and_rows_untouched(

@@ -152,3 +152,39 @@ def _today():
     from datetime import date
 
     return date(2026, 11, 22)
+
+
+def test_typed_text_is_cleaned_to_what_hq_accepts(
+    book: TerminalReplica, conn: sqlite3.Connection
+) -> None:
+    """A stray control character pasted from a chat would have HQ reject the follow-up
+    (found by the convergence machine): the terminal removes it before storing."""
+    customers.log_followup(
+        conn, customer_id="C1", guide_id="G001", channel="call", note="\x1b回访\x00\n好", now=NOW
+    )
+    customers.update_customer(
+        conn,
+        customer_id="C1",
+        guide_id="G001",
+        fields={"tags": ["\x07VIP", "  "], "note": "怕冷\x0b"},
+        now=NOW,
+    )
+    followup, edit = outbox.pending(conn)
+    assert followup.payload["note"] == "回访\n好"
+    assert edit.payload["fields"]["tags"]["new"] == ["VIP"]
+    assert edit.payload["fields"]["note"]["new"] == "怕冷"
+
+
+def test_text_hq_would_refuse_is_refused_here_and_nothing_is_written(
+    book: TerminalReplica, conn: sqlite3.Connection
+) -> None:
+    with pytest.raises(ValueError, match="longer than"):
+        customers.log_followup(
+            conn, customer_id="C1", guide_id="G001", channel="call", note="长" * 5000, now=NOW
+        )
+    with pytest.raises(ValueError, match="40 characters"):
+        customers.update_customer(
+            conn, customer_id="C1", guide_id="G001", fields={"tags": ["长" * 41]}, now=NOW
+        )
+    assert outbox.pending(conn) == []
+    assert conn.execute("SELECT count(*) FROM followups").fetchone()[0] == 0

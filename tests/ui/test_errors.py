@@ -44,7 +44,7 @@ def save_follow_up_and_wait_for_the_message(qtbot, session) -> QMessageBox:
             customer_id="C2",
             guide_id="G001",
             channel="call",
-            note="约周六试穿" * 2000,
+            note="约周六试穿" * 700,  # 3,500 characters: pages more than the disk has left
             now="2026-11-22T09:00:00Z",
         )
     )
@@ -70,8 +70,7 @@ def test_a_full_disk_while_saving_says_so(qtbot, qapp, session, lang) -> None:
             qtbot,
             session,
             lambda conn: conn.execute(
-                "PRAGMA max_page_count = "
-                + str(conn.execute("PRAGMA page_count").fetchone()[0] + 1)
+                "PRAGMA max_page_count = " + str(conn.execute("PRAGMA page_count").fetchone()[0])
             ),
         )
         box = save_follow_up_and_wait_for_the_message(qtbot, session)
@@ -144,3 +143,21 @@ def test_excepthook_routes_uncaught_errors(qtbot) -> None:
     (dialog,) = reporter.shown
     qtbot.addWidget(dialog)
     assert "uncaught in a slot" in dialog.details
+
+
+def test_a_note_longer_than_hq_takes_is_refused_in_plain_words(qtbot, session) -> None:
+    session.change(
+        lambda conn: log_followup(
+            conn,
+            customer_id="C2",
+            guide_id="G001",
+            channel="call",
+            note="长" * 5000,
+            now="2026-11-22T09:00:00Z",
+        )
+    )
+    qtbot.waitUntil(lambda: bool(session.errors.shown))
+    (box,) = session.errors.shown
+    qtbot.addWidget(box)
+    assert isinstance(box, QMessageBox)
+    assert "没有保存" in box.text() and "4000" in box.text()
