@@ -319,7 +319,9 @@ class SyncEngine:
             close_replica()
 
     def sync_once(self, progress: Callable[[SyncProgress], None] | None = None) -> SyncReport:
-        report = lambda **kw: SyncReport(ready=self.replica.is_ready(), **kw)  # noqa: E731
+        def report(**kw: Any) -> SyncReport:
+            return SyncReport(ready=self.replica.is_ready(), **self._touched(), **kw)
+
         self.replica.set_state(last_attempt_at=iso(self.clock()))
         tally = _PushTally()
         pulled = 0
@@ -369,6 +371,15 @@ class SyncEngine:
             )
         self.replica.set_state(last_sync_at=iso(self.clock()), last_error="", offline="0")
         return report(ok=True, pushed=tally.accepted, rejected=tally.refused, pulled=pulled)
+
+    def _touched(self) -> dict[str, Any]:
+        """What the replica says this sync changed (optional: a replica may not track it,
+        and then every view refreshes)."""
+        take = getattr(self.replica, "take_touched", None)
+        if take is None:
+            return {"everything": True}
+        entities, customers, everything = take()
+        return {"entities": entities, "customers": customers, "everything": everything}
 
     def push(
         self,

@@ -66,3 +66,9 @@ class SyncReport:
     # Set when the push failed (the mutations stay in the outbox); the pull may still
     # have brought HQ's changes (``pulled``): see sync/client.py.
     push_error: str | None = None
+    # What the pull changed here, so each view refreshes only for what concerns it: the
+    # kinds of record (entity names), the customers whose rows or history changed, and
+    # ``everything`` after a reset or a first sync (too much to say row by row).
+    entities: frozenset[str] = frozenset()
+    customers: frozenset[str] = frozenset()
+    everything: bool = False

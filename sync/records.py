@@ -33,9 +33,10 @@ from enum import StrEnum
 from typing import Any
 
 from app.domain.appointments import AppointmentStatus
+from app.domain.clock import DEFAULT_TIMEZONE
 from app.domain.content import Category631, ContentKind, ShareChannel
 from app.domain.customers import EDITABLE_CUSTOMER_FIELDS, Channel, Gender, Tier
-from app.domain.tasks import TaskKind, TaskStatus, TaskTargetStatus
+from app.domain.tasks import EvidenceKind, Outcome, TaskKind, TaskStatus, TaskTargetStatus
 
 
 class Type(StrEnum):
@@ -67,6 +68,9 @@ class Scope(StrEnum):
 
 
 _REQUIRED = object()  # no default: a record must carry the field
+# The largest evidence picture, as base64 characters (about 300 KB of JPEG): a push batch
+# must stay well under the protocol's body limit.
+MAX_PICTURE_CHARS = 400_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +169,13 @@ DECLARATIONS: tuple[Record, ...] = (
         "stores",
         "stores",
         ("id",),
-        (F("id", max_len=64), F("name", max_len=100), F("city", default="", max_len=100)),
+        (
+            F("id", max_len=64),
+            F("name", max_len=100),
+            F("city", default="", max_len=100),
+            # An IANA zone: the store's "today" on both sides (app/domain/clock.py).
+            F("timezone", default=DEFAULT_TIMEZONE, max_len=64),
+        ),
         Scope.STORE,
     ),
     Record(
@@ -301,12 +311,14 @@ DECLARATIONS: tuple[Record, ...] = (
             F("guide_id", nullable=True, max_len=64),
             F("kind", default=TaskKind.CUSTOM.value, choices=_values(TaskKind)),
             F("title", max_len=200),
-            F("description", default="", max_len=4000, multiline=True),
-            F("content_id", nullable=True, max_len=128),
+            F("description", default="", max_len=4000, multiline=True),  # instructions
+            F("content_ids", Type.TAGS, default=[], max_len=20),  # suggested content
             F("target_rule", Type.JSON, default={}),
             F("starts_on", Type.DATE, nullable=True),
             F("due_on", Type.DATE, nullable=True),
             F("status", default=TaskStatus.OPEN.value, choices=_values(TaskStatus)),
+            F("evidence", default=EvidenceKind.NONE.value, choices=_values(EvidenceKind)),
+            F("review", Type.BOOL, default=False),  # a manager approves each completion
         ),
         Scope.STORE,
     ),
@@ -325,21 +337,41 @@ DECLARATIONS: tuple[Record, ...] = (
                 choices=_values(TaskTargetStatus),
             ),
             F("completed_at", Type.TIMESTAMP, nullable=True),
-            F("evidence", default="", max_len=4000, multiline=True),
+            F("completed_by", nullable=True, max_len=64),  # the author keeps a completion
+            F("outcome", nullable=True, choices=_values(Outcome)),
+            F("evidence", default="", max_len=4000, multiline=True),  # the evidence note
+            # A picture as base64 (a chat screenshot, scaled down by the terminal).
+            F("evidence_picture", nullable=True, max_len=MAX_PICTURE_CHARS),
             F("review_comment", default="", max_len=1000, multiline=True),
+            F("reviewed_by", nullable=True, max_len=64),
+            F("reviewed_at", Type.TIMESTAMP, nullable=True),
         ),
         Scope.CUSTOMER,
         (
             Mutation(
                 "complete",
-                fields=("task_id", "customer_id", "completed_at", "evidence"),
+                fields=(
+                    "task_id",
+                    "customer_id",
+                    "completed_at",
+                    "outcome",
+                    "evidence",
+                    "evidence_picture",
+                ),
             ),
             # The store manager approves or rejects a done target (status approved /
-            # rejected, with a comment).
+            # rejected, with a comment); a rejection reopens it for its guide.
             Mutation(
                 "review",
                 fields=("task_id", "customer_id", "status", "review_comment"),
                 required=("status",),
+                manager_only=True,
+            ),
+            # The store manager gives an open target to another guide of the store.
+            Mutation(
+                "reassign",
+                fields=("task_id", "customer_id", "guide_id"),
+                required=("guide_id",),
                 manager_only=True,
             ),
         ),

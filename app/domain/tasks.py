@@ -35,3 +35,21 @@ class TaskTargetStatus(StrEnum):
     DONE = "done"
     APPROVED = "approved"
     REJECTED = "rejected"
+
+
+class Outcome(StrEnum):
+    """What came of reaching a task's customer (recorded with the completion)."""
+
+    CONTACTED = "contacted"  # 已联系
+    UNREACHABLE = "unreachable"  # 联系不上
+    DECLINED = "declined"  # 婉拒
+    PURCHASED = "purchased"  # 已购买
+    BOOKED = "booked"  # 已预约
+
+
+class EvidenceKind(StrEnum):
+    """What a task asks the guide to attach to a completion."""
+
+    NONE = "none"
+    NOTE = "note"
+    PICTURE = "picture"  # a picture pasted from the clipboard (a chat screenshot)

@@ -10,7 +10,9 @@ class Changes:
     customers: frozenset[str] = field(default_factory=frozenset)
     followups: frozenset[str] = field(default_factory=frozenset)
     outbox: bool = False
-    # A sync apply or a reset touched more than a view can track row by row.
+    # Kinds of synced record a sync (or a write) changed: 'task', 'task_target', 'guide' …
+    entities: frozenset[str] = field(default_factory=frozenset)
+    # A first sync, a reset or a wipe touched more than a view can track row by row.
     everything: bool = False
 
     def __or__(self, other: Changes) -> Changes:
@@ -18,8 +20,13 @@ class Changes:
             customers=self.customers | other.customers,
             followups=self.followups | other.followups,
             outbox=self.outbox or other.outbox,
+            entities=self.entities | other.entities,
             everything=self.everything or other.everything,
         )
 
     def touches_customer(self, customer_id: str) -> bool:
         return self.everything or customer_id in self.customers
+
+    def touches(self, *entities: str) -> bool:
+        """True when any of these kinds of record changed (or everything did)."""
+        return self.everything or not self.entities.isdisjoint(entities)

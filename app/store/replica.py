@@ -22,11 +22,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from app.domain.clock import store_today
 from app.domain.search_keys import customer_search_keys, name_sort_key
 from app.store import outbox
 from app.store.customers import refresh_derived
 from app.store.db import transaction
-from sync.records import RECORDS
+from sync.records import DECLARATIONS, RECORDS
 
 # entity -> its local table; the columns are the wire record's fields (sync/records.py)
 _TABLES = {
@@ -53,6 +54,13 @@ ENTITY_TABLES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         tuple(f for f in RECORDS[entity][1] if f not in _NOT_COLUMNS.get(entity, ())),
     )
     for entity, table in _TABLES.items()
+}
+# Per entity, the declared default of each column that has one: a record from an older HQ
+# (or an older change-log row) that lacks a newer field gets it, never a NULL that a NOT
+# NULL column refuses.
+_DEFAULTS: dict[str, dict[str, Any]] = {
+    r.entity: {f.name: f.default_value() for f in r.fields if f.default_value() is not None}
+    for r in DECLARATIONS
 }
 # Tables holding a customer's history: dropped with the customer when HQ moves them away.
 CUSTOMER_DEPENDENTS = (
@@ -128,6 +136,15 @@ def _skipped(change: dict[str, Any], exc: BaseException) -> dict[str, Any]:
     }
 
 
+def store_timezone(conn: sqlite3.Connection) -> str | None:
+    """The time zone of this terminal's store (its "today"), None before the first sync."""
+    row = conn.execute(
+        "SELECT timezone FROM stores WHERE id = (SELECT value FROM sync_state"
+        " WHERE key = 'store_id')"
+    ).fetchone()
+    return None if row is None else row[0]
+
+
 def _sql_value(value: Any) -> Any:
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
@@ -147,6 +164,16 @@ class TerminalReplica:
     def __init__(self, conn: sqlite3.Connection, *, clock: Callable[[], datetime]) -> None:
         self.conn = conn
         self.clock = clock
+        # What pages applied since the last take_touched(): the UI refreshes only that.
+        self._entities: set[str] = set()
+        self._customers: set[str] = set()
+        self._everything = False
+
+    def take_touched(self) -> tuple[frozenset[str], frozenset[str], bool]:
+        """(entities, customer ids, everything) changed since the last call; resets them."""
+        found = (frozenset(self._entities), frozenset(self._customers), self._everything)
+        self._entities, self._customers, self._everything = set(), set(), False
+        return found
 
     def close(self) -> None:
         self.conn.close()
@@ -232,12 +259,13 @@ class TerminalReplica:
         initial = self.get_state("ready") != "1"
         if initial and self.get_state("initial_load") != "1":
             self._begin_initial_load()
-        today = self.clock().date()
+        today = store_today(self.clock(), store_timezone(self.conn))
         try:
             with transaction(self.conn, durable=False):
                 touched = self._apply_runs(changes)
                 self._forget_fixed(changes)
                 self._finish_page(touched, cursor, more, initial=initial, today=today)
+            self._note_touched(changes, touched, initial=initial)
         except UNAPPLIABLE:
             # One record this terminal cannot hold must not stop its store's sync for
             # ever: apply the page change by change, skip what fails, and say so once.
@@ -256,6 +284,17 @@ class TerminalReplica:
                 self._forget_fixed(applied)
                 self._note_skipped(skipped)
                 self._finish_page(touched, cursor, more, initial=initial, today=today)
+            self._note_touched(applied, touched, initial=initial)
+
+    def _note_touched(
+        self, changes: list[dict[str, Any]], customers: set[str], *, initial: bool
+    ) -> None:
+        self._entities |= {c["entity"] for c in changes}
+        self._customers |= customers
+        for change in changes:
+            if change["entity"] == "customer":
+                self._customers.add(change["id"])
+        self._everything = self._everything or initial
 
     def _apply_runs(self, changes: list[dict[str, Any]]) -> set[str]:
         """Apply changes in runs of one entity and op (one executemany per run)."""
@@ -327,9 +366,13 @@ class TerminalReplica:
         # imported again): the last one is the record, whole — items and tags included.
         run = list({change["id"]: change for change in run}.values())
         rows = []
+        defaults = _DEFAULTS[entity]
         for change in run:
             data = change["data"]
             values = {c: _sql_value(data.get(c)) for c in columns}
+            for name, default in defaults.items():
+                if values.get(name, 0) is None:
+                    values[name] = _sql_value(default)
             for k, v in zip(keys, _key_values(entity, change["id"]), strict=True):
                 values[k] = v
             values["version"] = change["version"]
@@ -423,7 +466,7 @@ class TerminalReplica:
 
     def refresh_day(self) -> bool:
         """Recompute stages once per day (they depend on today). True if it ran."""
-        today = self.clock().date()
+        today = store_today(self.clock(), store_timezone(self.conn))
         if self.get_state("derived_on") == today.isoformat() or not self.is_ready():
             return False
         with transaction(self.conn, durable=False):
@@ -440,6 +483,7 @@ class TerminalReplica:
                 self.conn.execute(f"DELETE FROM {table}")
             self.conn.execute("DELETE FROM followups WHERE version > 0")
             self._set_state_in_tx({"cursor": None, "ready": "0", "initial_load": "0"})
+        self._everything = True
 
     def wipe(self) -> None:
         """The terminal was revoked: remove every customer record, the outbox included."""
@@ -453,6 +497,7 @@ class TerminalReplica:
         # pages until a checkpoint truncates it.
         self.conn.execute("VACUUM")
         self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self._everything = True
 
     # -- drift detection ------------------------------------------------------------------
 

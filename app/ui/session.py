@@ -15,8 +15,10 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QObject, Signal
 
+from app.domain.clock import store_today
 from app.store import db
 from app.store.changes import Changes
+from app.store.replica import store_timezone
 from app.ui.errors import ErrorReporter
 from app.ui.workers import Lane
 
@@ -55,10 +57,17 @@ class Session:
         self.read = Lane("read", self.errors, opener=opener)
         self.write = Lane("write", self.errors, opener=opener)
         self.hub = ChangeHub()
+        self._timezone = store_timezone(self.conn)
+        self.hub.changed.connect(self._on_changes)
+
+    def _on_changes(self, changes: Changes) -> None:
+        if changes.touches("store"):
+            self._timezone = store_timezone(self.conn)
 
     def today(self) -> date:
-        """The terminal's local date (birthdays, "not contacted for N days")."""
-        return self.clock().astimezone().date()
+        """The store's local date (birthdays, "not contacted for N days", due tasks): the
+        same day HQ uses for this store, whatever the terminal's own time zone says."""
+        return store_today(self.clock(), self._timezone)
 
     def now_iso(self) -> str:
         """Now as the store writes times: ISO-8601 UTC with a Z."""

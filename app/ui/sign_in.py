@@ -99,7 +99,7 @@ class SignInView(QWidget):
 
     @Slot(object)
     def _on_changes(self, changes: Changes) -> None:
-        if changes.everything:
+        if changes.touches("guide", "store"):
             self.reload()
 
     def reload(self) -> None:

@@ -117,10 +117,17 @@ class SyncController(QObject):
         self.last_report = report
         if report.ok:
             self._shown.clear()
-        if report.pulled or report.revoked:
+        if report.revoked or report.everything:
             self.session.hub.publish(Changes(everything=True))
-        elif report.pushed or report.rejected:
-            self.session.hub.publish(Changes(outbox=True))
+        elif report.pulled or report.pushed or report.rejected:
+            # Only what the sync touched: a quiet minute re-queries nothing.
+            self.session.hub.publish(
+                Changes(
+                    customers=report.customers,
+                    entities=report.entities,
+                    outbox=bool(report.pushed or report.rejected or report.pulled),
+                )
+            )
         self.finished.emit(report)
 
     def _failed(self, exc: BaseException) -> None:

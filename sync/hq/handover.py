@@ -139,7 +139,7 @@ class HandoverTx:
                 f" / {len(customer_ids)} customer(s) were handed over to you:"
                 " introduce yourself within a week."
             ),
-            "content_id": None,
+            "content_ids": [],
             "target_rule": {"handover_from": from_guide, "customers": len(customer_ids)},
             "starts_on": today,
             "due_on": due,

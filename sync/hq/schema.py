@@ -20,7 +20,7 @@ from app.domain.tasks import TaskKind
 from sync import records
 from sync.hq.db import _json
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BRAND_SCOPE = "*"
 
 
@@ -297,6 +297,7 @@ def _migrate_v2(conn: Connection) -> None:
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial schema", _migrate_v1),
     (2, "the contract of sync/records.py: columns, NOT NULL, defaults, names", _migrate_v2),
+    (3, "task campaigns: store time zones, evidence, review, outcomes", _align_with_contract),
 ]
 
 

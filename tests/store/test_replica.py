@@ -289,3 +289,22 @@ def _today():
     from datetime import date
 
     return date(2026, 11, 22)
+
+
+def test_a_page_says_what_it_touched_so_views_refresh_only_that(
+    replica: TerminalReplica,
+) -> None:
+    replica.apply_page([customer_change("C1", "张三", "13812345678")], "1.1", more=False)
+    assert replica.take_touched()[2] is True  # the first sync: everything
+    older_store = {"entity": "store", "op": "upsert", "id": "S001", "version": 2}
+    older_store["data"] = {"id": "S001", "name": "上海店", "city": ""}  # no timezone field
+    replica.apply_page(
+        [purchase("O1", "C1", "2026-11-01T08:00:00Z", 100, 3), older_store], "3.3", more=False
+    )
+    entities, customers_, everything = replica.take_touched()
+    assert entities == {"purchase", "store"} and customers_ == {"C1"} and not everything
+    assert replica.take_touched() == (frozenset(), frozenset(), False)
+    # A field the older record lacks gets its declared default, not a NULL.
+    assert replica.conn.execute("SELECT timezone FROM stores").fetchone()[0] == "Asia/Shanghai"
+    replica.reset()
+    assert replica.take_touched()[2] is True

@@ -34,6 +34,7 @@ STEPS: list[tuple[int, str]] = [
     (2, "0002_outbox_status_conflicts_audit.sql"),
     (3, "0003_search_walk_indexes.sql"),
     (4, "m0004_contract.py"),
+    (5, "0005_tasks_contract.sql"),
 ]
 LATEST = STEPS[-1][0]
 

@@ -373,7 +373,8 @@ class CustomerBook(QWidget):
 
     @Slot(object)
     def _on_changes(self, changes: Changes) -> None:
-        if changes.everything:
+        if changes.touches("customer"):
+            # A customer arrived, left or changed at HQ: the result list itself may differ.
             self.search()
             self._load_tags()
             return

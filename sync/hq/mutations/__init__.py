@@ -24,7 +24,11 @@ from sync.hq.mutations.audit import _audit_reveal_phone
 from sync.hq.mutations.customers import _customer_update, _followup_create
 from sync.hq.mutations.payload import _MAX_TEXT, _customer_for, _field, _record_id, _timestamp
 from sync.hq.mutations.shares import _share_create
-from sync.hq.mutations.tasks import _task_target_complete, _task_target_review
+from sync.hq.mutations.tasks import (
+    _task_target_complete,
+    _task_target_reassign,
+    _task_target_review,
+)
 from sync.hq.schema import ENTITY_SPECS, guides, mutations
 from sync.hq.terminals import TerminalRecord
 from sync.hq.tx import Tx
@@ -206,5 +210,6 @@ HANDLERS: dict[tuple[str, str], _Handler] = {
     ("appointment", "update"): _appointment_update,
     ("task_target", "complete"): _task_target_complete,
     ("task_target", "review"): _task_target_review,
+    ("task_target", "reassign"): _task_target_reassign,
     ("audit", "reveal_phone"): _audit_reveal_phone,
 }

@@ -37,8 +37,14 @@ def _task_target_complete(
     updated = {
         **target,
         "status": TaskTargetStatus.DONE.value,
-        "completed_at": m.payload.get("completed_at") or now,
+        "completed_at": m.payload.get("completed_at") or m.created_at,
+        "completed_by": guide["id"],  # the author keeps the completion, whoever owns it later
+        "outcome": m.payload.get("outcome"),
         "evidence": m.payload.get("evidence") or "",
+        "evidence_picture": m.payload.get("evidence_picture"),
+        "review_comment": "",
+        "reviewed_by": None,
+        "reviewed_at": None,
     }
     if updated != target:
         tx.put("task_target", [updated], scopes=customer["store_id"])
@@ -57,6 +63,27 @@ def _task_target_review(
         raise Rejected("审核结果应为通过或驳回 / a review is 'approved' or 'rejected'")
     if target["status"] not in (TaskTargetStatus.DONE, *_REVIEWED):
         raise Rejected("导购尚未完成，无法审核 / the guide has not completed this target yet")
-    updated = {**target, "status": status, "review_comment": m.payload.get("review_comment") or ""}
+    # Rejected is open again for its guide (complete accepts it), with the comment shown.
+    updated = {
+        **target,
+        "status": status,
+        "review_comment": m.payload.get("review_comment") or "",
+        "reviewed_by": guide["id"],
+        "reviewed_at": m.created_at,
+    }
     if updated != target:
         tx.put("task_target", [updated], scopes=customer["store_id"])
+
+
+def _task_target_reassign(
+    tx: Tx, terminal: TerminalRecord, guide: Mapping[str, Any], m: protocol.Mutation, now: str
+) -> None:
+    target, customer_id = _target(tx, m)
+    customer = _customer_for(tx, guide, customer_id, m)
+    if target["status"] not in (TaskTargetStatus.OPEN, TaskTargetStatus.REJECTED):
+        raise Rejected("只能转派未完成的任务 / only an open target can be given to another guide")
+    heir = tx.get("guide", m.payload["guide_id"])
+    if heir is None or heir["store_id"] != guide["store_id"] or not heir["active"]:
+        raise Rejected("只能转派给本店在职导购 / choose an active guide of this store")
+    if target["guide_id"] != heir["id"]:
+        tx.put("task_target", [{**target, "guide_id": heir["id"]}], scopes=customer["store_id"])
