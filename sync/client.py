@@ -283,6 +283,21 @@ def enroll(
     return protocol.EnrollResponse.model_validate(answer)
 
 
+# A push body stays well below HQ's limit (protocol.MAX_BODY_BYTES): a batch of
+# completions with evidence pictures would otherwise be refused whole, every time.
+PUSH_BODY_BUDGET = protocol.MAX_BODY_BYTES // 2
+
+
+def _within_body_limit(batch: list[dict[str, Any]], budget: int) -> list[dict[str, Any]]:
+    """The longest head of ``batch`` whose JSON fits ``budget`` bytes (at least one)."""
+    size = 0
+    for n, mutation in enumerate(batch):
+        size += len(json.dumps(mutation, ensure_ascii=False).encode()) + 1
+        if size > budget and n > 0:
+            return batch[:n]
+    return batch
+
+
 class SyncEngine:
     """Push, pull, apply — against one ``Replica`` and one HQ."""
 
@@ -301,8 +316,10 @@ class SyncEngine:
         page_size: int = 2000,
         verify_every: int = 20,
         on_revoked: Callable[[], None] | None = None,
+        push_body_budget: int = PUSH_BODY_BUDGET,
     ) -> None:
         self.replica = replica
+        self.push_body_budget = push_body_budget
         self.hq = HQClient(
             base_url, token=token, transport=transport, backoff=backoff, sleep=sleep, rng=rng
         )
@@ -394,7 +411,9 @@ class SyncEngine:
         total = self.replica.pending_count()
         tally = tally if tally is not None else _PushTally()
         while True:
-            batch = self.replica.pending_mutations(self.push_batch)
+            batch = _within_body_limit(
+                self.replica.pending_mutations(self.push_batch), self.push_body_budget
+            )
             if not batch:
                 return tally.accepted, tally.refused
             self.replica.note_push_attempt([m["id"] for m in batch])

@@ -387,3 +387,23 @@ def test_a_push_failing_after_some_batches_counts_what_got_through(engine, conn,
     assert not report.ok and report.pushed == 1 and hq.calls[-1] == "/v1/pull"
     assert [m["payload"]["note"] for m in hq.applied.values()] == ["first"]
     assert sync_status(conn).pending == 2
+
+
+def test_large_mutations_are_pushed_in_batches_under_the_body_limit(engine, conn, hq) -> None:
+    """Completions with evidence pictures: each push body stays under HQ's limit."""
+    for n in range(12):
+        follow_up(conn, f"{n}" + "图" * 3_000)  # ~9 KB each as UTF-8
+    sizes: list[int] = []
+    real = hq.fault
+
+    def measure(request: httpx.Request) -> httpx.Response | None:
+        if request.url.path == "/v1/push":
+            sizes.append(len(request.content))
+        return real(request)
+
+    hq.fault = measure
+    engine.push_body_budget = 30_000  # so that a dozen notes need several bodies
+    report = engine.sync_once()
+    assert report.ok and report.pushed == 12
+    assert len(sizes) >= 4 and max(sizes) <= 30_000 + 10_000
+    assert sync_status(conn).pending == 0
