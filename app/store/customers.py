@@ -463,6 +463,69 @@ def _require_customer(conn: sqlite3.Connection, customer_id: str) -> sqlite3.Row
     return row
 
 
+def followup_record(
+    *,
+    customer_id: str,
+    guide_id: str,
+    channel: Channel | str,
+    note: str,
+    now: str,
+    next_followup_on: str | None = None,
+    task_id: str | None = None,
+    followup_id: str | None = None,
+) -> dict[str, Any]:
+    """A follow-up (跟进) as its row and mutation payload: text cleaned, contract checked.
+
+    The contract HQ checks, checked here first: a guide hears now, not after a sync.
+    """
+    record = {
+        "id": followup_id or outbox.new_id(),
+        "customer_id": customer_id,
+        "guide_id": guide_id,
+        "channel": Channel(channel).value,
+        "note": clean_text(note, multiline=True),
+        "next_followup_on": next_followup_on,
+        "created_at": now,
+        "task_id": task_id,
+    }
+    _check("followup", "create", record)
+    return record
+
+
+def write_followup(conn: sqlite3.Connection, record: dict[str, Any]) -> Changes:
+    """Write a checked ``followup_record``: the row, the customer's contact dates and the
+    mutation. Runs inside the caller's open transaction (one user action, one transaction:
+    ``log_followup`` alone, or a task completion that also logs its follow-up)."""
+    if not conn.in_transaction:
+        raise RuntimeError("write_followup must run inside the action's own transaction")
+    customer_id, now = record["customer_id"], record["created_at"]
+    customer = _require_customer(conn, customer_id)
+    conn.execute(
+        "INSERT INTO followups (id, customer_id, guide_id, channel, note, next_followup_on,"
+        " created_at, task_id) VALUES (:id, :customer_id, :guide_id, :channel, :note,"
+        " :next_followup_on, :created_at, :task_id)",
+        record,
+    )
+    last_contact = max(customer["last_contact_at"] or "", now)
+    conn.execute(
+        "UPDATE customers SET last_contact_at = ?, next_followup_on = coalesce(?, next_followup_on),"
+        " recency = max(recency, ?) WHERE id = ?",
+        (last_contact, record["next_followup_on"], last_contact, customer_id),
+    )
+    outbox.append(
+        conn,
+        guide_id=record["guide_id"],
+        entity="followup",
+        entity_id=record["id"],
+        op="create",
+        payload=record,
+        created_at=now,
+    )
+    return Changes(
+        customers=frozenset({customer_id}), followups=frozenset({record["id"]}), outbox=True
+    )
+
+
 def log_followup(
     conn: sqlite3.Connection,
     *,
@@ -476,46 +539,18 @@ def log_followup(
     followup_id: str | None = None,
 ) -> Changes:
     """Record a follow-up (跟进): the row, the customer's contact dates and the mutation."""
-    channel = Channel(channel)
-    followup_id = followup_id or outbox.new_id()
-    record = {
-        "id": followup_id,
-        "customer_id": customer_id,
-        "guide_id": guide_id,
-        "channel": channel.value,
-        "note": clean_text(note, multiline=True),
-        "next_followup_on": next_followup_on,
-        "created_at": now,
-        "task_id": task_id,
-    }
-    # The contract HQ checks, checked here first: a guide hears now, not after a sync.
-    _check("followup", "create", record)
-    with transaction(conn):
-        customer = _require_customer(conn, customer_id)
-        conn.execute(
-            "INSERT INTO followups (id, customer_id, guide_id, channel, note, next_followup_on,"
-            " created_at, task_id) VALUES (:id, :customer_id, :guide_id, :channel, :note,"
-            " :next_followup_on, :created_at, :task_id)",
-            record,
-        )
-        last_contact = max(customer["last_contact_at"] or "", now)
-        conn.execute(
-            "UPDATE customers SET last_contact_at = ?, next_followup_on = coalesce(?, next_followup_on),"
-            " recency = max(recency, ?) WHERE id = ?",
-            (last_contact, next_followup_on, last_contact, customer_id),
-        )
-        outbox.append(
-            conn,
-            guide_id=guide_id,
-            entity="followup",
-            entity_id=followup_id,
-            op="create",
-            payload=record,
-            created_at=now,
-        )
-    return Changes(
-        customers=frozenset({customer_id}), followups=frozenset({followup_id}), outbox=True
+    record = followup_record(
+        customer_id=customer_id,
+        guide_id=guide_id,
+        channel=channel,
+        note=note,
+        now=now,
+        next_followup_on=next_followup_on,
+        task_id=task_id,
+        followup_id=followup_id,
     )
+    with transaction(conn):
+        return write_followup(conn, record)
 
 
 def _check(entity: str, op: str, payload: dict[str, Any]) -> None:
