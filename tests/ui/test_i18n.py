@@ -110,6 +110,7 @@ def test_main_window_speaks_chinese(qtbot, chinese, session, manager) -> None:
         now="2026-11-22T09:00:00Z",
     )
     book.table.selectRow(book.model.row_of("C1"))
+    qtbot.waitUntil(lambda: book.profile.ready)  # the profile loads on the read lane
     assert "待同步" in " ".join(w.text() for w in book.profile.findChildren(QLabel))
     model = book.model
     headers = [model.headerData(i, Qt.Orientation.Horizontal) for i in range(model.columnCount())]

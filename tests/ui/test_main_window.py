@@ -78,6 +78,7 @@ def test_f5_syncs_now(qtbot, session, guide, fake_engine) -> None:
 def test_views_refresh_only_for_changes_that_concern_them(qtbot, window) -> None:
     book = window.customers
     book.table.selectRow(book.model.row_of("C1"))
+    qtbot.waitUntil(lambda: book.profile.ready)  # the profile loads on the read lane
     loads = []
     original = book.profile.show_customer
     book.profile.show_customer = lambda cid: (loads.append(cid), original(cid))

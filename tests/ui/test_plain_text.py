@@ -151,6 +151,7 @@ def test_the_profile_shows_synced_markup_literally(qtbot, hostile, session, guid
     qtbot.waitUntil(lambda: book.model.rowCount() == 1)
     qtbot.keyClick(book.search_box, Qt.Key.Key_Return)
     assert book.profile.customer_id == "C66"
+    qtbot.waitUntil(lambda: book.profile.ready)  # the profile loads on the read lane
 
     profile = book.profile
     qtbot.waitUntil(

@@ -1,13 +1,19 @@
 """The profile pane: one customer's record, history and the guide's actions on it.
 
-Loaded through the UI thread's own connection: ``customer_profile`` is a few indexed
-reads (≈ ms). Writes (follow-up, edit, phone reveal) run on the write lane; the pane
-redraws when the change hub says the change concerns its customer.
+Loaded on the read lane, never on the UI thread: ``customer_profile`` is a few indexed
+reads, but a customer with years of history or a busy disk makes it tens of ms, which
+the guide would feel on every ↑/↓. While a profile loads the pane keeps showing the
+previous one (no flash), and the actions wait for the customer asked for; an answer for
+a customer the guide has moved past is dropped. Writes (follow-up, edit, phone reveal)
+run on the write lane; the pane reloads when the change hub says the change concerns its
+customer (or tasks, for the open-task list).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Slot
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -30,6 +36,7 @@ from app.store.customers import (
     update_customer,
 )
 from app.store.guides import GuideAccount
+from app.store.tasks import OpenTask, customer_open_tasks
 from app.ui import format as fmt
 from app.ui.customers.dialogs import EditCustomerDialog, FollowUpDialog, FollowUpDraft
 from app.ui.labels import FIELDS, SIZES, channel_label, label, stage_label, tier_label
@@ -57,12 +64,18 @@ def _entry(name: str, lines: list[QLabel]) -> QFrame:
 
 
 class ProfilePane(QWidget):
+    loaded = Signal(str)  # the customer id whose profile is now shown
+
     def __init__(self, session: Session, guide: GuideAccount, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("customerProfile")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
         self.session, self.guide = session, guide
         self.profile: CustomerProfile | None = None
+        self.open_tasks: tuple[OpenTask, ...] = ()
+        self._wanted: str | None = None  # the customer asked for (shown once loaded)
+        self._seq = 0  # bumped by every request; older answers are dropped
+        self._pending_action: Callable[[], object] | None = None
         self._revealed: tuple[str, str] | None = None  # (customer id, phone) until moving on
 
         self.placeholder = plain_label(
@@ -76,7 +89,7 @@ class ProfilePane(QWidget):
         self.reveal_button = QPushButton(self.tr("Show number"))
         self.reveal_button.setObjectName("revealPhoneButton")
         self.reveal_button.setToolTip(self.tr("Shows the full number; every reveal is recorded."))
-        self.reveal_button.clicked.connect(self.reveal)
+        self.reveal_button.clicked.connect(lambda: self._when_ready(self.reveal))
         self.badges = plain_label(name="profileBadges")
         self.follow_up_button = QPushButton(self.tr("Log follow-up"))
         self.follow_up_button.setObjectName("logFollowUpButton")
@@ -84,10 +97,10 @@ class ProfilePane(QWidget):
         # Enter in the search opens the profile with this button focused: a second Enter
         # logs the follow-up (outside a dialog a push button takes Enter only when asked).
         self.follow_up_button.setAutoDefault(True)
-        self.follow_up_button.clicked.connect(self.log_follow_up)
+        self.follow_up_button.clicked.connect(lambda: self._when_ready(self.log_follow_up))
         self.edit_button = QPushButton(self.tr("Edit"))
         self.edit_button.setObjectName("editCustomerButton")
-        self.edit_button.clicked.connect(self.edit)
+        self.edit_button.clicked.connect(lambda: self._when_ready(self.edit))
 
         phone_row = QHBoxLayout()
         phone_row.addWidget(self.phone)
@@ -126,20 +139,62 @@ class ProfilePane(QWidget):
 
     @property
     def customer_id(self) -> str | None:
-        return self.profile.id if self.profile else None
+        """The customer asked for (the profile shown may still be loading)."""
+        return self._wanted
+
+    @property
+    def ready(self) -> bool:
+        """The shown profile is the customer asked for (the actions act on it)."""
+        return self.profile is not None and self.profile.id == self._wanted
+
+    def _when_ready(self, action: Callable[[], object]) -> None:
+        """Run a button's action now, or — pressed while the customer asked for is still
+        loading (Enter, Enter at the counter) — as soon as that profile has arrived."""
+        if self.ready:
+            action()
+        elif self._wanted is not None:
+            self._pending_action = action
 
     # -- showing -------------------------------------------------------------------------
 
     def show_customer(self, customer_id: str | None) -> None:
         if self._revealed and self._revealed[0] != customer_id:
             self._revealed = None
-        self.profile = customer_profile(self.session.conn, customer_id) if customer_id else None
-        self._render()
+        if customer_id != self._wanted:
+            self._pending_action = None  # it was meant for another customer
+        self._wanted = customer_id
+        self._seq += 1
+        if customer_id is None:
+            self.profile, self.open_tasks = None, ()
+            self._render()
+            return
+        seq, today = self._seq, self.session.today()
+
+        def job(conn):  # type: ignore[no-untyped-def]
+            profile = customer_profile(conn, customer_id)
+            tasks = customer_open_tasks(conn, customer_id, today=today) if profile else []
+            return profile, tuple(tasks)
+
+        def arrived(answer: tuple[CustomerProfile | None, tuple[OpenTask, ...]]) -> None:
+            if seq != self._seq:
+                return  # the guide moved on meanwhile
+            self.profile, self.open_tasks = answer
+            self._render()
+            self.loaded.emit(customer_id)
+            action, self._pending_action = self._pending_action, None
+            if action is not None and self.ready:
+                action()
+
+        self.session.read.run(job, success=arrived, owner=self)
 
     @Slot(object)
     def _on_changes(self, changes: Changes) -> None:
-        if self.profile and (changes.touches_customer(self.profile.id) or changes.outbox):
-            self.show_customer(self.profile.id)
+        if self._wanted and (
+            changes.touches_customer(self._wanted)
+            or changes.outbox
+            or changes.touches("task", "task_target")
+        ):
+            self.show_customer(self._wanted)
 
     def _render(self) -> None:
         profile = self.profile
@@ -231,6 +286,19 @@ class ProfilePane(QWidget):
             grid.addWidget(shown, row, 1)
         widgets.append(about)
 
+        if self.open_tasks:
+            section(self.tr("Open tasks"))
+            box = QWidget()
+            box.setObjectName("profileOpenTasks")
+            rows = QVBoxLayout(box)
+            rows.setContentsMargins(0, 0, 0, 0)
+            for t in self.open_tasks:
+                due = self.tr("due {day}").format(day=t.due_on) if t.due_on else ""
+                redo = self.tr("returned by the manager") if t.status == "rejected" else ""
+                text = "  ·  ".join(x for x in (t.title, due, redo) if x)
+                rows.addWidget(plain_label(text, "openTaskEntry"))
+            widgets.append(box)
+
         def entry_list(title: str, name: str, empty: str, count: int) -> QVBoxLayout:
             """A titled list of entries (``name`` is its objectName), or ``empty``."""
             section(title)
@@ -284,14 +352,14 @@ class ProfilePane(QWidget):
 
     @Slot()
     def reveal(self) -> None:
-        if not self.profile:
+        if not self.ready or self.profile is None:
             return
         customer_id, guide_id, now = self.profile.id, self.guide.id, self.session.now_iso()
 
         def revealed(phone: str) -> None:
             self._revealed = (customer_id, phone)
             self.session.hub.publish(Changes(outbox=True))
-            if self.customer_id == customer_id:
+            if self.profile is not None and self.profile.id == customer_id:
                 self._render()
 
         self.session.write.run(
@@ -302,7 +370,7 @@ class ProfilePane(QWidget):
 
     @Slot()
     def log_follow_up(self) -> FollowUpDialog | None:
-        if not self.profile:
+        if not self.ready or self.profile is None:
             return None
         customer_id, guide_id = self.profile.id, self.guide.id
         dialog = FollowUpDialog(self.profile.name, self.session.today(), self)
@@ -330,7 +398,7 @@ class ProfilePane(QWidget):
 
     @Slot()
     def edit(self) -> EditCustomerDialog | None:
-        if not self.profile:
+        if not self.ready or self.profile is None:
             return None
         customer_id, guide_id = self.profile.id, self.guide.id
         dialog = EditCustomerDialog(self.profile, self)
