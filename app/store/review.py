@@ -36,7 +36,7 @@ from app.store.changes import Changes
 from app.store.db import transaction
 from app.store.errors import InvalidEntry, StoreError
 from app.store.replica import store_timezone
-from sync.records import ContractError, check_payload, clean_text
+from sync.records import MUTATIONS, ContractError, check_payload, clean_text
 
 CHART_DAYS = 14
 # The queue carries evidence pictures (up to ~400 KB of base64 each): one screen's worth,
@@ -353,6 +353,11 @@ def team_snapshot(conn: sqlite3.Connection, *, now: datetime, manager_id: str) -
 # -- the manager's writes: each one transaction with its outbox mutation ----------------------
 
 
+def _declared(op: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The payload of ``task_target/op``: exactly the fields its declaration names."""
+    return {name: values.get(name) for name in MUTATIONS[("task_target", op)].fields}
+
+
 def _check(op: str, payload: Mapping[str, Any]) -> None:
     try:
         check_payload("task_target", op, payload)
@@ -374,7 +379,7 @@ def _require_manager(conn: sqlite3.Connection, manager_id: str) -> sqlite3.Row:
 
 def _require_target(conn: sqlite3.Connection, task_id: str, customer_id: str) -> sqlite3.Row:
     row = conn.execute(
-        "SELECT tt.status, tt.guide_id, t.review, t.status AS task_status FROM task_targets tt"
+        "SELECT tt.status, tt.guide_id, tt.completed_at, t.review, t.status AS task_status FROM task_targets tt"
         " JOIN tasks t ON t.id = tt.task_id WHERE tt.task_id = ? AND tt.customer_id = ?",
         (task_id, customer_id),
     ).fetchone()
@@ -394,21 +399,20 @@ def review_target(
     decision: str,
     comment: str,
     now: str,
+    completed_at: str | None = None,
 ) -> Changes:
     """Approve (通过) or reject (驳回) a completed target. A rejection needs a comment and
-    reopens the target for its guide (status ``rejected``), who sees the comment."""
+    reopens the target for its guide (status ``rejected``), who sees the comment.
+
+    ``completed_at`` is the completion the manager looked at (the queue's): when a sync
+    brought another one meanwhile, the review is refused here; the mutation carries the
+    completion's time as declared, so HQ refuses a review of a completion that changed
+    there before the push arrived."""
     if decision not in _DECISIONS:
         raise ValueError(f"a review decision is 'approved' or 'rejected', not {decision!r}")
     comment = clean_text(comment, multiline=True)
     if decision == TaskTargetStatus.REJECTED and not comment:
         raise InvalidEntry("驳回需要写明原因，导购会看到 / a rejection needs a comment")
-    payload = {
-        "task_id": task_id,
-        "customer_id": customer_id,
-        "status": decision,
-        "review_comment": comment,
-    }
-    _check("review", payload)
     with transaction(conn):
         _require_manager(conn, manager_id)
         target = _require_target(conn, task_id, customer_id)
@@ -419,6 +423,22 @@ def review_target(
                 "这条任务已不在待审核状态 / this target is no longer waiting for review"
                 f" ({target['status']})"
             )
+        if completed_at is not None and target["completed_at"] != completed_at:
+            raise ReviewRefused(
+                "导购刚刚更新了完成记录，请重新查看后再审核 / the completion changed since you"
+                " opened it: look at it again"
+            )
+        payload = _declared(
+            "review",
+            {
+                "task_id": task_id,
+                "customer_id": customer_id,
+                "status": decision,
+                "review_comment": comment,
+                "completed_at": target["completed_at"],
+            },
+        )
+        _check("review", payload)
         conn.execute(
             "UPDATE task_targets SET status = ?, review_comment = ?, reviewed_by = ?,"
             " reviewed_at = ? WHERE task_id = ? AND customer_id = ?",
@@ -448,7 +468,9 @@ def reassign_target(
     now: str,
 ) -> Changes:
     """Give an open (or rejected) target to another active guide of the store (转派)."""
-    payload = {"task_id": task_id, "customer_id": customer_id, "guide_id": to_guide_id}
+    payload = _declared(
+        "reassign", {"task_id": task_id, "customer_id": customer_id, "guide_id": to_guide_id}
+    )
     _check("reassign", payload)
     with transaction(conn):
         manager = _require_manager(conn, manager_id)

@@ -150,6 +150,14 @@ def team(replica: TerminalReplica) -> TerminalReplica:
     return replica
 
 
+def declared_payload(op: str, **values: Any) -> dict[str, Any]:
+    """What the declaration of ``task_target/op`` says the payload holds, from ``values``
+    (a field the declaration does not name is left out; one it names must be given)."""
+    fields = MUTATIONS[("task_target", op)].fields
+    assert {"task_id", "customer_id"} <= set(fields) <= set(values), (fields, values)
+    return {name: values[name] for name in fields}
+
+
 def counts(f: review.Figures) -> tuple[int, ...]:
     return (f.targets, f.done, f.open, f.overdue, f.approved, f.rejected)
 
@@ -311,12 +319,14 @@ def test_approve_updates_the_row_and_appends_the_declared_mutation(
     assert declared.manager_only
     assert set(entry.payload) == set(declared.fields)
     assert check_payload("task_target", "review", entry.payload) == entry.payload
-    assert entry.payload == {
-        "task_id": "T1",
-        "customer_id": "C1",
-        "status": "approved",
-        "review_comment": "很好",
-    }
+    assert entry.payload == declared_payload(
+        "review",
+        task_id="T1",
+        customer_id="C1",
+        status="approved",
+        review_comment="很好",
+        completed_at="2026-11-21T03:00:00Z",  # the completion the manager approved
+    )
     snap = review.team_snapshot(conn, now=SHANGHAI_EVENING, manager_id="M001")
     assert ("T1", "C1") not in [(i.task_id, i.customer_id) for i in snap.queue]
     assert {f.key: f.approved for f in snap.by_guide}["G001"] == 1
@@ -419,6 +429,44 @@ def test_review_refused_cases_write_nothing(
     assert outbox.pending(conn) == []
 
 
+def test_a_completion_that_changed_since_the_manager_saw_it_is_not_reviewed(
+    team: TerminalReplica, conn: sqlite3.Connection
+) -> None:
+    """A sync brought the guide's new completion while the manager looked at the old one."""
+    seen = review.review_queue(conn)[1]
+    assert (seen.task_id, seen.customer_id) == ("T1", "C1")
+    team.apply_page(
+        [{**target("T1", "C1", "G001", "done", "2026-11-22T09:00:00Z"), "version": 2}],
+        "1.2",
+        more=False,
+    )
+    with pytest.raises(review.ReviewRefused, match="重新查看"):
+        review.review_target(
+            conn,
+            task_id="T1",
+            customer_id="C1",
+            manager_id="M001",
+            decision="approved",
+            comment="",
+            now=NOW,
+            completed_at=seen.completed_at,
+        )
+    assert outbox.pending(conn) == [] and row(conn, "T1", "C1")["status"] == "done"
+    review.review_target(
+        conn,
+        task_id="T1",
+        customer_id="C1",
+        manager_id="M001",
+        decision="approved",
+        comment="",
+        now=NOW,
+        completed_at="2026-11-22T09:00:00Z",
+    )
+    [entry] = outbox.pending(conn)
+    if "completed_at" in MUTATIONS[("task_target", "review")].fields:
+        assert entry.payload["completed_at"] == "2026-11-22T09:00:00Z"
+
+
 def test_an_unknown_decision_is_a_programming_error(team, conn: sqlite3.Connection) -> None:
     with pytest.raises(ValueError, match="approved"):
         review.review_target(
@@ -476,7 +524,9 @@ def test_reassign_gives_an_open_target_to_another_guide(
     )
     declared = MUTATIONS[("task_target", "reassign")]
     assert declared.manager_only and set(entry.payload) == set(declared.fields)
-    assert entry.payload == {"task_id": "T1", "customer_id": "C2", "guide_id": "G002"}
+    assert entry.payload == declared_payload(
+        "reassign", task_id="T1", customer_id="C2", guide_id="G002"
+    )
     assert check_payload("task_target", "reassign", entry.payload) == entry.payload
     snap = review.team_snapshot(conn, now=SHANGHAI_EVENING, manager_id="M001")
     assert {f.key: f.targets for f in snap.by_guide}["G002"] == 5

@@ -29,7 +29,7 @@ from app.store.replica import TerminalReplica
 from app.ui.session import Session
 from app.ui.sync_panel import RejectedDialog
 from app.ui.tasks.team import EvidenceDialog, RowsModel, TeamView
-from tests.store.test_review import PIXEL, target, team_records
+from tests.store.test_review import PIXEL, declared_payload, target, team_records
 
 
 def fill_team(path: Path, clock, picture: str = PIXEL) -> None:
@@ -196,12 +196,14 @@ def test_reject_with_a_comment_reopens_the_item(
     with qtbot.waitSignal(view.loaded, timeout=5000):
         qtbot.mouseClick(view.reject_button, Qt.MouseButton.LeftButton)
     [entry] = pending(team_session)
-    assert entry.payload == {
-        "task_id": "T4",
-        "customer_id": "C2",
-        "status": "rejected",
-        "review_comment": "请补一张聊天截图",
-    }
+    assert entry.payload == declared_payload(
+        "review",
+        task_id="T4",
+        customer_id="C2",
+        status="rejected",
+        review_comment="请补一张聊天截图",
+        completed_at="2026-11-22T02:00:00Z",
+    )
     assert ("T4", "C2") not in keys(view.queue_model)
     assert ("T4", "C2") in keys(view.open_model)  # open again for its guide
     assert view.comment.toPlainText() == ""
@@ -254,7 +256,7 @@ def test_reassign_an_open_target_to_another_guide(
     [entry] = pending(team_session)
     assert (entry.op, entry.payload) == (
         "reassign",
-        {"task_id": "T1", "customer_id": "C2", "guide_id": "G002"},
+        declared_payload("reassign", task_id="T1", customer_id="C2", guide_id="G002"),
     )
     row = view.open_model.row_of(("T1", "C2"))
     assert view.open_model.data(view.open_model.index(row, 2)) == "李娜"

@@ -801,6 +801,7 @@ class TeamView(QWidget):
                 decision=decision,
                 comment=comment,
                 now=now,
+                completed_at=item.completed_at,
             ),
             success=done,
             failure=lambda exc: self._failed(exc, self.review_message),
