@@ -363,7 +363,7 @@ DECLARATIONS: tuple[Record, ...] = (
             # rejected, with a comment); a rejection reopens it for its guide.
             Mutation(
                 "review",
-                fields=("task_id", "customer_id", "status", "review_comment"),
+                fields=("task_id", "customer_id", "status", "review_comment", "completed_at"),
                 required=("status",),
                 manager_only=True,
             ),

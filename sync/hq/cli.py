@@ -9,6 +9,8 @@ folder, which is all a small brand or the demo needs.
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 import os
 import sys
@@ -21,7 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from sync.hq import importers, members
+from sync.hq import importers, members, tasks
 from sync.hq.app import DB_ENV
 from sync.hq.storage import HQStorage, StorageError, iso
 
@@ -284,6 +286,115 @@ def cmd_compact(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_task_file(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CommandError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+    except OSError as exc:
+        raise CommandError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CommandError(
+            f"{path}: not valid JSON: line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from exc
+
+
+def cmd_publish_task(args: argparse.Namespace) -> int:
+    raw = _read_task_file(Path(args.file))
+    spec = tasks.parse_task_file(raw)  # the whole file is checked before HQ is opened
+    with _storage(args) as storage:
+        result = storage.publish_task(spec)
+    if args.json:
+        _print_json(result.as_dict())
+        return 0
+    verb = "published" if result.created else "updated"
+    print(
+        f"task {result.campaign_id} {verb}: {len(result.stores)} store(s), {result.targets} target(s)"
+    )
+    for store_id, s in result.stores.items():
+        kept = f", {s.kept} kept (already worked)" if s.kept else ""
+        print(
+            f"  {store_id}  {s.task_id}  {s.status:<9} {s.targets:>7} target(s)"
+            f"  +{s.added} -{s.removed}{kept}"
+        )
+    return 0
+
+
+def cmd_cancel_task(args: argparse.Namespace) -> int:
+    with _storage(args) as storage:
+        cancelled = storage.cancel_task(args.task_id)
+    if cancelled:
+        print(f"task {args.task_id} cancelled: {', '.join(cancelled)} (targets kept)")
+    else:
+        print(f"task {args.task_id} was already cancelled")
+    return 0
+
+
+_REPORT_HEADINGS = {
+    "task_id": "task",
+    "store_id": "store",
+    "guide_id": "guide",
+    "guide_name": "name",
+    "targets": "targets",
+    "done": "done",
+    "open": "open",
+    "overdue": "overdue",
+    "approved": "approved",
+    "rejected": "rejected",
+}
+
+
+def _width(text: str) -> int:
+    """Columns a text takes in a terminal: CJK characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int, *, right: bool = False) -> str:
+    gap = " " * max(0, width - _width(text))
+    return gap + text if right else text + gap
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    with _storage(args) as storage:
+        rows = storage.task_report(task=args.task, store=args.store)
+    if args.format == "json":
+        _print_json(rows)
+        return 0
+    if args.format == "csv":
+        # Excel in China opens UTF-8 CSV correctly only with a BOM; CRLF line ends.
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(tasks.REPORT_COLUMNS)
+        for row in rows:
+            writer.writerow(["" if row[c] is None else row[c] for c in tasks.REPORT_COLUMNS])
+        sys.stdout.flush()
+        sys.stdout.buffer.write(("\ufeff" + out.getvalue()).encode("utf-8"))
+        sys.stdout.buffer.flush()
+        return 0
+    if not rows:
+        print("no tasks")
+        return 0
+    numbers = ("targets", "done", "open", "overdue", "approved", "rejected")
+    cells = [{k: "-" if row[k] is None else str(row[k]) for k in _REPORT_HEADINGS} for row in rows]
+    widths = {
+        k: max(_width(h), *(_width(c[k]) for c in cells)) for k, h in _REPORT_HEADINGS.items()
+    }
+    print(
+        "  ".join(
+            _pad(h, widths[k], right=k in numbers) for k, h in _REPORT_HEADINGS.items()
+        ).rstrip()
+    )
+    for c in cells:
+        print(
+            "  ".join(_pad(c[k], widths[k], right=k in numbers) for k in _REPORT_HEADINGS).rstrip()
+        )
+    return 0
+
+
 # -- the demo brand ----------------------------------------------------------------------
 
 _DEMO_CONTENT = (
@@ -457,6 +568,25 @@ refused (the good lines are imported all the same) or the file cannot be read at
 """
 
 
+TASK_FILE_HELP = """\
+A task file (JSON, UTF-8):
+  {"id": "T-2026-12-BDAY", "title": "十二月生日问候", "kind": "birthday",
+   "instructions": "生日前一周发祝福并提醒生日礼", "starts_on": "2026-12-01", "due_on": "2026-12-31",
+   "targets": {"stores": ["S001"], "guides": [], "stages": [], "tiers": [],
+               "tag_groups": [["VIP", "新品控"], ["亲子"]], "birthday_within_days": 30,
+               "days_since_purchase": {"min": 90, "max": 180}, "customers": []},
+   "content": [], "evidence": "none", "review": true}
+kind: birthday, win_back, new_customer, content_share, handover_intro, custom
+evidence: none, note, picture;  review: whether the store manager approves each completion
+targets: every condition given must hold; tags inside a group OR, groups AND; explicit
+customers are added. stages: prospect new mature at_risk dormant; tiers: head waist regular.
+HQ makes one task per store ("ID@STORE") and one target per selected customer (their
+guide). Publishing the same id again updates it: new customers are added, customers no
+longer selected are removed while their target is still open. A bad file is refused
+with the field and the reason (exit 1) and nothing is written.
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -546,6 +676,33 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("depart-guide", cmd_depart_guide, "a guide leaves: hand over all customers")
     p.add_argument("guide_id")
     p.add_argument("--to", required=True, metavar="GUIDE_ID")
+    p = command(
+        "publish-task",
+        cmd_publish_task,
+        "publish or update a campaign task from a JSON file",
+        TASK_FILE_HELP,
+    )
+    p.add_argument("file", metavar="FILE.json")
+    p.add_argument("--json", action="store_true", help="print the stores and target counts as JSON")
+    p = command(
+        "cancel-task",
+        cmd_cancel_task,
+        "cancel a campaign (every store's task) or one store's task; targets are kept",
+    )
+    p.add_argument("task_id", metavar="ID")
+    p = command(
+        "report",
+        cmd_report,
+        "task completion per task and guide",
+        "Columns: targets; done (done or approved); open (open or rejected: a rejection\n"
+        "reopens it for its guide); overdue (open past due_on in the store's today);\n"
+        "approved; rejected. A completion counts for its author.\n"
+        "csv is UTF-8 with a BOM and CRLF line ends (what Excel in China opens).",
+    )
+    p.add_argument("subject", choices=["tasks"])
+    p.add_argument("--task", metavar="ID", help="a campaign id (the file's id) or one task id")
+    p.add_argument("--store", metavar="CODE")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p = command("revoke-terminal", cmd_revoke_terminal, "revoke a lost or retired terminal")
     p.add_argument("terminal_id")
     p = command("list-terminals", cmd_list_terminals, "enrolled terminals")

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from app.domain.tasks import TaskKind
+from sync.hq import tasks
 from sync.hq.errors import NotFound, StorageError
 from sync.hq.schema import ENTITY_SPECS, customer_owners, customers
 
@@ -89,6 +90,12 @@ class HandoverTx:
         Another store: the old store's terminals get tombstones for the whole history and
         then for the customer (reason "moved"), the new store's get the customer and the
         whole history, so A → B → A comes back complete. Same store: one upsert.
+
+        Task targets follow the customer (``sync/hq/tasks.py``): within the store, open
+        ones go to the new guide; to another store, open ones of the old store's tasks are
+        removed before the history is re-sent, and the same campaign's task in the new
+        store gets a target if its rule selects the customer there. Completions stay with
+        their author.
         """
         customer = self.get("customer", customer_id, lock=True)
         if customer is None:
@@ -108,7 +115,9 @@ class HandoverTx:
             )
         )
         moved = {**customer, "store_id": to_store, "guide_id": to_guide}
-        history = self.history(customer_id) if from_store != to_store else []
+        across = from_store != to_store
+        left = tasks.leave_store(self, customer_id, from_store) if across else []
+        history = self.history(customer_id) if across else []
         for entity, record in history:
             self.emit_delete(entity, ENTITY_SPECS[entity].change_id(record), scope=from_store)
         if from_store != to_store:
@@ -117,6 +126,10 @@ class HandoverTx:
         # The history itself does not change: it is sent again, to its new store.
         for entity, record in history:
             self.emit_upsert(entity, record, scope=to_store)
+        if across:
+            tasks.arrive_in_store(self, moved, left, to_store)
+        else:
+            tasks.follow_within_store(self, customer_id, to_store, to_guide)
         return MoveResult(customer_id, from_guide, to_guide, from_store, to_store, moved=True)
 
     def handover_task(

@@ -89,6 +89,7 @@ from sync.hq.schema import (
     tasks,
     terminals,
 )
+from sync.hq.tasks import Tasks
 from sync.hq.terminals import (
     Enrolment,
     TerminalRecord,
@@ -151,7 +152,7 @@ __all__ = [
 ]
 
 
-class HQStorage(ChangeLog, Push, Terminals, Handover, Bulk):
+class HQStorage(ChangeLog, Push, Terminals, Handover, Bulk, Tasks):
     """HQ's database. Thread-safe: every operation checks a connection out of the pool.
 
     Transactions, the schema and master data are here; the rest comes from the mixins:
