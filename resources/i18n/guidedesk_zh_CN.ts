@@ -693,4 +693,253 @@
         <translation>取消</translation>
     </message>
 </context>
+<context>
+    <name>TeamView</name>
+    <message>
+        <source>Contacted</source>
+        <translation>已联系</translation>
+    </message>
+    <message>
+        <source>Unreachable</source>
+        <translation>联系不上</translation>
+    </message>
+    <message>
+        <source>Declined</source>
+        <translation>婉拒</translation>
+    </message>
+    <message>
+        <source>Purchased</source>
+        <translation>已购买</translation>
+    </message>
+    <message>
+        <source>Booked</source>
+        <translation>已预约</translation>
+    </message>
+    <message>
+        <source>(nobody)</source>
+        <translation>（未分配）</translation>
+    </message>
+    <message>
+        <source>overdue</source>
+        <translation>已逾期</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>未完成</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>Approved</source>
+        <translation>已通过</translation>
+    </message>
+    <message>
+        <source>Rejected, to redo</source>
+        <translation>已驳回，待重做</translation>
+    </message>
+    <message>
+        <source>Targets</source>
+        <translation>目标</translation>
+    </message>
+    <message>
+        <source>Overdue</source>
+        <translation>逾期</translation>
+    </message>
+    <message>
+        <source>Rejected</source>
+        <translation>已驳回</translation>
+    </message>
+    <message>
+        <source>Rate</source>
+        <translation>完成率</translation>
+    </message>
+    <message>
+        <source>Guide</source>
+        <translation>导购</translation>
+    </message>
+    <message>
+        <source>Task</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>截止</translation>
+    </message>
+    <message>
+        <source>Customer</source>
+        <translation>顾客</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Evidence</source>
+        <translation>凭证</translation>
+    </message>
+    <message>
+        <source>Completed</source>
+        <translation>完成时间</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>By guide</source>
+        <translation>按导购</translation>
+    </message>
+    <message>
+        <source>By task</source>
+        <translation>按任务</translation>
+    </message>
+    <message>
+        <source>Click to enlarge</source>
+        <translation>点击放大</translation>
+    </message>
+    <message>
+        <source>No picture attached</source>
+        <translation>未附图片</translation>
+    </message>
+    <message>
+        <source>Comment for the guide (needed to reject; they will see it)</source>
+        <translation>给导购的意见（驳回时必填，导购会看到）</translation>
+    </message>
+    <message>
+        <source>Approve</source>
+        <translation>通过</translation>
+    </message>
+    <message>
+        <source>Reject</source>
+        <translation>驳回</translation>
+    </message>
+    <message>
+        <source>A rejection needs a comment for the guide</source>
+        <translation>驳回需要填写给导购的原因</translation>
+    </message>
+    <message>
+        <source>Evidence note</source>
+        <translation>凭证说明</translation>
+    </message>
+    <message>
+        <source>Your comment</source>
+        <translation>审核意见</translation>
+    </message>
+    <message>
+        <source>Reassign</source>
+        <translation>转派</translation>
+    </message>
+    <message>
+        <source>Give the selected target to</source>
+        <translation>将选中的任务转派给</translation>
+    </message>
+    <message>
+        <source>Team completion</source>
+        <translation>团队完成情况</translation>
+    </message>
+    <message>
+        <source>To review</source>
+        <translation>待审核</translation>
+    </message>
+    <message>
+        <source>Open · reassign</source>
+        <translation>未完成 · 转派</translation>
+    </message>
+    <message>
+        <source>{day}: {targets} targets in open tasks · {done} done · {open} open · {overdue} overdue · {queue} waiting for your review</source>
+        <translation>{day}：进行中的任务共 {targets} 个目标 · 已完成 {done} · 未完成 {open} · 逾期 {overdue} · 待您审核 {queue}</translation>
+    </message>
+    <message>
+        <source>To review ({n})</source>
+        <translation>待审核（{n}）</translation>
+    </message>
+    <message>
+        <source>Open · reassign ({n})</source>
+        <translation>未完成 · 转派（{n}）</translation>
+    </message>
+    <message>
+        <source>Overdue first. Showing {shown} of {total}.</source>
+        <translation>逾期的排在前面。显示 {total} 条中的 {shown} 条。</translation>
+    </message>
+    <message>
+        <source>Overdue first.</source>
+        <translation>逾期的排在前面。</translation>
+    </message>
+    <message>
+        <source>HQ refused {n} of your reviews or reassignments. Latest: {reason}</source>
+        <translation>总部拒绝了您的 {n} 条审核或转派。最近一条：{reason}</translation>
+    </message>
+    <message>
+        <source>Nothing is waiting for your review.</source>
+        <translation>目前没有待审核的任务。</translation>
+    </message>
+    <message>
+        <source>Choose a completed task in the list.</source>
+        <translation>请在列表中选择一条已完成的任务。</translation>
+    </message>
+    <message>
+        <source>{task}
+Customer: {customer} · Guide: {guide}
+Outcome: {outcome} · Completed {at}</source>
+        <translation>{task}
+顾客：{customer} · 导购：{guide}
+结果：{outcome} · 完成于 {at}</translation>
+    </message>
+    <message>
+        <source>(no note)</source>
+        <translation>（无说明）</translation>
+    </message>
+    <message>
+        <source>Write why you reject it first: the guide will read your comment.</source>
+        <translation>请先写明驳回原因：导购会看到您的意见。</translation>
+    </message>
+    <message>
+        <source>Approved: {customer}</source>
+        <translation>已通过：{customer}</translation>
+    </message>
+    <message>
+        <source>Rejected: {customer}. It is open again for {guide}.</source>
+        <translation>已驳回：{customer}。已退回给 {guide} 重新完成。</translation>
+    </message>
+    <message>
+        <source>manager</source>
+        <translation>店长</translation>
+    </message>
+    <message>
+        <source>{customer} ({task}) now goes to {guide}.</source>
+        <translation>{customer}（{task}）已转派给 {guide}。</translation>
+    </message>
+</context>
+<context>
+    <name>DailyChart</name>
+    <message>
+        <source>Tasks completed per day, last 14 days</source>
+        <translation>近 14 天每日完成任务数</translation>
+    </message>
+    <message>
+        <source>Completed</source>
+        <translation>完成数</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>今天</translation>
+    </message>
+</context>
+<context>
+    <name>EvidenceDialog</name>
+    <message>
+        <source>Evidence — {title}</source>
+        <translation>凭证 — {title}</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+</context>
 </TS>

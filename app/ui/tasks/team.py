@@ -86,6 +86,8 @@ OUTCOMES: dict[str, str] = {
     Outcome.PURCHASED: QT_TRANSLATE_NOOP("TeamView", "Purchased"),
     Outcome.BOOKED: QT_TRANSLATE_NOOP("TeamView", "Booked"),
 }
+NOBODY = QT_TRANSLATE_NOOP("TeamView", "(nobody)")
+OVERDUE_MARK = QT_TRANSLATE_NOOP("TeamView", "overdue")
 STATUSES: dict[str, str] = {
     TaskTargetStatus.OPEN: QT_TRANSLATE_NOOP("TeamView", "Open"),
     TaskTargetStatus.DONE: QT_TRANSLATE_NOOP("TeamView", "Done"),
@@ -212,7 +214,7 @@ _COUNT_COLUMNS = (
 def guide_figures_model(parent: QWidget | None = None) -> RowsModel:
     first = Column(
         QT_TRANSLATE_NOOP("TeamView", "Guide"),
-        lambda f: f.name or _t("(nobody)"),
+        lambda f: f.name or _t(NOBODY),
         tooltip=lambda f: f.key or None,
     )
     return RowsModel((first, *_COUNT_COLUMNS), key=lambda f: f.key, parent=parent)
@@ -273,7 +275,7 @@ def open_targets_model(parent: QWidget | None = None) -> RowsModel:
             ),
             Column(QT_TRANSLATE_NOOP("TeamView", "Customer"), lambda t: t.customer_name),
             Column(
-                QT_TRANSLATE_NOOP("TeamView", "Guide"), lambda t: t.guide_name or _t("(nobody)")
+                QT_TRANSLATE_NOOP("TeamView", "Guide"), lambda t: t.guide_name or _t(NOBODY)
             ),
             Column(
                 QT_TRANSLATE_NOOP("TeamView", "Status"),
@@ -282,7 +284,7 @@ def open_targets_model(parent: QWidget | None = None) -> RowsModel:
             ),
             Column(
                 QT_TRANSLATE_NOOP("TeamView", "Due"),
-                lambda t: (t.due_on or "—") + (f" · {_t('overdue')}" if t.overdue else ""),
+                lambda t: (t.due_on or "—") + (f" · {_t(OVERDUE_MARK)}" if t.overdue else ""),
                 alert=lambda t: t.overdue,
             ),
         ),
@@ -830,8 +832,9 @@ class TeamView(QWidget):
     def _update_reassign(self, *_: Any) -> None:
         target = self.current_open_target()
         guides = self.snapshot.guides if self.snapshot is not None else ()
+        manager = self.tr("manager")
         choices = [
-            (g.name + (f"（{self.tr('manager')}）" if g.is_manager else ""), g.id)
+            (g.name + (f"（{manager}）" if g.is_manager else ""), g.id)
             for g in guides
             if target is None or g.id != target.guide_id
         ]
