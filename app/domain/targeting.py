@@ -105,8 +105,10 @@ class TargetRule:
         )
 
     def without_purchases(self) -> TargetRule:
-        """The rule minus its purchase conditions: selects a superset (conditions AND), so
-        HQ can sort out most customers before it loads anybody's purchases."""
+        """The rule minus its purchase conditions: :func:`conditions_hold` on it holds for
+        a superset (conditions AND), so HQ sorts out most customers before it loads
+        anybody's purchases. (Not :func:`selects`: a rule of purchase conditions alone
+        has no condition left, and selects nobody.)"""
         return dataclasses.replace(
             self, stages=(), min_days_since_purchase=None, max_days_since_purchase=None
         )
@@ -143,11 +145,18 @@ class CustomerFacts:
 
 
 def selects(rule: TargetRule, facts: CustomerFacts, today: date) -> bool:
-    """Whether the rule selects this customer on ``today`` (the store's local date)."""
+    """Whether the rule selects this customer on ``today`` (the store's local date):
+    an explicit customer, or every condition holds (a rule of customers alone selects
+    just them)."""
     if facts.customer_id in rule.customers:
         return True
-    if not rule.has_conditions:
-        return False
+    return rule.has_conditions and conditions_hold(rule, facts, today)
+
+
+def conditions_hold(rule: TargetRule, facts: CustomerFacts, today: date) -> bool:
+    """Whether every condition of the rule holds for this customer (explicit customers
+    aside; True for a rule without conditions). With :meth:`TargetRule.without_purchases`
+    it is the prefilter that needs no purchases."""
     if rule.stores and facts.store_id not in rule.stores:
         return False
     if rule.guides and facts.guide_id not in rule.guides:

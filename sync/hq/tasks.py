@@ -46,6 +46,7 @@ from app.domain.targeting import (
     CustomerFacts,
     TargetRule,
     TargetRuleError,
+    conditions_hold,
     parse_targets,
     selects,
 )
@@ -281,7 +282,7 @@ def select_customers(
     if rule.has_conditions and store_ids:
         for row in _prefiltered(tx, rule, store_ids):
             facts = _facts(row, rule)
-            if selects(partial, facts, today_of[facts.store_id]):
+            if conditions_hold(partial, facts, today_of[facts.store_id]):
                 found.append(facts)
         if rule.needs_purchases:
             summaries = _summaries(tx, found, today_of)

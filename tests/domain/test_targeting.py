@@ -12,6 +12,7 @@ from app.domain.targeting import (
     CustomerFacts,
     TargetRule,
     TargetRuleError,
+    conditions_hold,
     parse_targets,
     selects,
 )
@@ -177,8 +178,20 @@ def test_the_issue_example() -> None:
     assert not selects(rule, facts(**{**_fields(good), "purchases": bought("2026-11-01")}), today)
     assert rule.as_dict() == ISSUE_EXAMPLE
     assert parse_targets(rule.as_dict()) == rule
-    # The purchase-free prefilter selects a superset, without purchases.
-    assert selects(rule.without_purchases(), facts(**{**_fields(good), "purchases": None}), today)
+    # The purchase-free prefilter holds for a superset, without purchases.
+    assert conditions_hold(
+        rule.without_purchases(), facts(**{**_fields(good), "purchases": None}), today
+    )
+
+
+def test_the_prefilter_of_a_rule_of_purchase_conditions_alone_lets_everyone_through() -> None:
+    rule = parse_targets({"stages": ["at_risk"]})
+    partial = rule.without_purchases()
+    assert not partial.has_conditions
+    assert conditions_hold(partial, facts(), date(2026, 12, 1))
+    assert not selects(partial, facts(), date(2026, 12, 1))  # nothing given: nobody
+    at_risk = facts(purchases=bought("2026-08-01", "2025-01-01", 5))
+    assert selects(rule, at_risk, date(2026, 12, 1))
 
 
 def _fields(f: CustomerFacts) -> dict:

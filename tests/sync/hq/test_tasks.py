@@ -217,6 +217,13 @@ def test_stages_come_from_hq_s_purchases(storage: HQStorage, brand: dict) -> Non
     assert sorted(targets_of(storage, "T-NEW@S001")) == ["C4", "C7"]
 
 
+def test_a_rule_of_stages_alone_reaches_every_store(storage: HQStorage, brand: dict) -> None:
+    raw = {**example(id="T-P"), "targets": {"stages": ["prospect", "new"]}}
+    result = storage.publish_task(raw)
+    assert sorted(result.stores) == ["S001"]  # no prospect or new customer in S002
+    assert sorted(targets_of(storage, "T-P@S001")) == ["C4", "C7"]
+
+
 def test_republishing_updates_adds_and_removes_only_open_targets(
     storage: HQStorage, brand: dict
 ) -> None:
