@@ -16,6 +16,7 @@ from app.ui.customers.book import CustomerBook
 from app.ui.navigation import SECTIONS, ComingSoonPage, NavRail
 from app.ui.session import Session
 from app.ui.sync_panel import SyncController, SyncProgressBar, SyncStatusLabel
+from app.ui.tasks.page import TasksPage
 
 
 class MainWindow(QMainWindow):
@@ -33,7 +34,8 @@ class MainWindow(QMainWindow):
         self.session, self.guide, self.sync = session, guide, sync
 
         self.customers = CustomerBook(session, guide)
-        self.pages: dict[str, QWidget] = {"customers": self.customers}
+        self.tasks = TasksPage(session, guide)
+        self.pages: dict[str, QWidget] = {"customers": self.customers, "tasks": self.tasks}
         self.stack = QStackedWidget()
         self.stack.setObjectName("pages")
         for section in SECTIONS:
@@ -86,6 +88,8 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.pages[key])
         if key == "customers":
             self.customers.focus_search()
+        elif key == "tasks":
+            self.tasks.today.task_list.setFocus()
 
     @Slot()
     def focus_search(self) -> None:

@@ -1,4 +1,4 @@
-"""The navigation rail and the pages that are not built yet."""
+"""The navigation rail and the pages that are not built yet (a section with a promise)."""
 
 from __future__ import annotations
 
@@ -26,15 +26,7 @@ class Section:
 
 SECTIONS = (
     Section("customers", QT_TRANSLATE_NOOP("Navigation", "Customers"), ""),
-    Section(
-        "tasks",
-        QT_TRANSLATE_NOOP("Navigation", "Tasks"),
-        QT_TRANSLATE_NOOP(
-            "Navigation",
-            "Today's tasks will be here: HQ campaigns with their customer lists, "
-            "follow-ups that are due, birthdays this week and new customers to greet.",
-        ),
-    ),
+    Section("tasks", QT_TRANSLATE_NOOP("Navigation", "Tasks"), ""),  # app/ui/tasks
     Section(
         "content",
         QT_TRANSLATE_NOOP("Navigation", "Content"),

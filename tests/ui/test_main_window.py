@@ -32,7 +32,7 @@ def test_title_names_store_and_guide(window) -> None:
 
 
 def test_sections_not_built_yet_say_what_they_will_do(qtbot, window) -> None:
-    for section in SECTIONS[1:]:
+    for section in (s for s in SECTIONS if s.promise):  # customers, tasks are built
         window.findChild(QToolButton, f"nav_{section.key}").click()
         page = window.stack.currentWidget()
         assert page.objectName() == f"page_{section.key}"

@@ -1,0 +1,38 @@
+"""The Tasks page: the guide's Today; for a store manager also the team view (a tab).
+
+The team view is its own module (``app/ui/tasks/team.py``); the page mounts it only when
+it imports, so the Today view ships on its own.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+
+from app.store.guides import GuideAccount
+from app.ui.session import Session
+from app.ui.tasks.today import TodayView
+
+try:
+    from app.ui.tasks.team import TeamView
+except ImportError:  # not built yet (or its chart library is missing)
+    TeamView = None  # type: ignore[assignment,misc]
+
+
+class TasksPage(QWidget):
+    def __init__(self, session: Session, guide: GuideAccount, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("page_tasks")
+        self.today = TodayView(session, guide)
+        self.team: QWidget | None = None
+        self.tabs: QTabWidget | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        if guide.is_manager and TeamView is not None:
+            self.team = TeamView(session, guide)
+            self.tabs = QTabWidget()
+            self.tabs.setObjectName("tasksTabs")
+            self.tabs.addTab(self.today, self.tr("Today"))
+            self.tabs.addTab(self.team, self.tr("Team"))
+            layout.addWidget(self.tabs)
+        else:
+            layout.addWidget(self.today)
