@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from PySide6.QtCharts import (
@@ -274,9 +273,7 @@ def open_targets_model(parent: QWidget | None = None) -> RowsModel:
                 tooltip=lambda t: t.task_title,
             ),
             Column(QT_TRANSLATE_NOOP("TeamView", "Customer"), lambda t: t.customer_name),
-            Column(
-                QT_TRANSLATE_NOOP("TeamView", "Guide"), lambda t: t.guide_name or _t(NOBODY)
-            ),
+            Column(QT_TRANSLATE_NOOP("TeamView", "Guide"), lambda t: t.guide_name or _t(NOBODY)),
             Column(
                 QT_TRANSLATE_NOOP("TeamView", "Status"),
                 lambda t: _name(STATUSES, t.status),
@@ -329,7 +326,7 @@ class TeamLoad:
     thumbs: dict[tuple[str, str], QImage]
 
 
-def load_team(conn: sqlite3.Connection, now: datetime, manager_id: str) -> TeamLoad:
+def load_team(conn: Any, now: datetime, manager_id: str) -> TeamLoad:
     """Runs on the read lane: the snapshot, and a thumbnail for each evidence picture."""
     snapshot = review.team_snapshot(conn, now=now, manager_id=manager_id)
     thumbs = {}
@@ -380,7 +377,7 @@ class DailyChart(QChartView):
         super().__init__(chart, parent)
         self.setObjectName("teamChart")
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.setMinimumHeight(220)
+        self.setMinimumSize(420, 240)
         self.set_days(())
 
     def set_days(self, days: Sequence[review.DayCount]) -> None:
@@ -388,9 +385,15 @@ class DailyChart(QChartView):
         self.bars.remove(0, self.bars.count())
         self.bars.append([float(v) for v in values])
         self.days.clear()
-        labels = [f"{d.day.month}/{d.day.day}" for d in days]
+        # Day numbers only (a bar is ~30 px wide on a small terminal); the axis title
+        # says which days.
+        labels = [str(d.day.day) for d in days]
         if labels:
-            labels[-1] = self.tr("Today")
+            self.days.setTitleText(
+                self.tr("Date ({first} – {last})").format(
+                    first=self._month_day(days[0].day), last=self._month_day(days[-1].day)
+                )
+            )
         self.days.append(labels)
         top = max(values, default=0)
         # Room above the tallest bar for its label; whole numbers on the axis.
@@ -398,6 +401,9 @@ class DailyChart(QChartView):
         step = max(1, -(-ceiling // 4))
         self.counts.setRange(0, step * 4)
         self.counts.setTickCount(5)
+
+    def _month_day(self, day: date) -> str:
+        return self.tr("{month}/{day}").format(month=day.month, day=day.day)
 
     def values(self) -> list[int]:
         return [int(self.bars.at(i)) for i in range(self.bars.count())]
@@ -481,12 +487,12 @@ class TeamView(QWidget):
         self.task_model = task_figures_model(self)
         self.by_guide = _table("teamByGuide", self.guide_model)
         self.by_task = _table("teamByTask", self.task_model)
-        top = QSplitter(Qt.Orientation.Horizontal)
-        top.setChildrenCollapsible(False)
-        top.addWidget(self.chart)
-        top.addWidget(self._titled(self.tr("By guide"), self.by_guide))
-        top.setStretchFactor(0, 3)
-        top.setStretchFactor(1, 2)
+        # A layout, not a splitter: a splitter starts the chart at its tiny size hint.
+        top = QWidget()
+        top_layout = QHBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(self.chart, 11)
+        top_layout.addWidget(self._titled(self.tr("By guide"), self.by_guide), 9)
         figures_split = QSplitter(Qt.Orientation.Vertical)
         figures_split.setChildrenCollapsible(False)
         figures_split.addWidget(top)
