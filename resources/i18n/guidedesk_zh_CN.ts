@@ -119,6 +119,29 @@
     </message>
 </context>
 <context>
+    <name>DailyChart</name>
+    <message>
+        <source>Tasks completed per day, last 14 days</source>
+        <translation>近 14 天每日完成任务数</translation>
+    </message>
+    <message>
+        <source>Completed</source>
+        <translation>完成数</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Date ({first} – {last})</source>
+        <translation>日期（{first} – {last}）</translation>
+    </message>
+    <message>
+        <source>{month}/{day}</source>
+        <translation>{month}月{day}日</translation>
+    </message>
+</context>
+<context>
     <name>EditCustomerDialog</name>
     <message>
         <source>Edit {name}</source>
@@ -185,6 +208,17 @@
     <message>
         <source>GuideDesk</source>
         <translation>导购工作台</translation>
+    </message>
+</context>
+<context>
+    <name>EvidenceDialog</name>
+    <message>
+        <source>Evidence — {title}</source>
+        <translation>凭证 — {title}</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
     </message>
 </context>
 <context>
@@ -370,10 +404,6 @@
         <translation>任务</translation>
     </message>
     <message>
-        <source>Today&apos;s tasks will be here: HQ campaigns with their customer lists, follow-ups that are due, birthdays this week and new customers to greet.</source>
-        <translation>这里将显示今天的任务：总部活动和目标顾客、到期的跟进、本周生日的顾客，以及需要问候的新客。</translation>
-    </message>
-    <message>
         <source>Content</source>
         <translation>内容</translation>
     </message>
@@ -396,6 +426,49 @@
     <message>
         <source>Your sales, conversions and progress toward this month&apos;s target will be here.</source>
         <translation>这里将显示你的业绩、成交转化和本月目标进度。</translation>
+    </message>
+</context>
+<context>
+    <name>OutcomeDialog</name>
+    <message>
+        <source>Record the outcome</source>
+        <translation>记录任务结果</translation>
+    </message>
+    <message>
+        <source>The manager returned it: {comment}</source>
+        <translation>店长驳回：{comment}</translation>
+    </message>
+    <message>
+        <source>What did the customer say? (optional)</source>
+        <translation>顾客怎么说？（可不填）</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>方式</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>This task asks for evidence: what was sent, what was agreed</source>
+        <translation>此任务需要凭证：发了什么、约定了什么</translation>
+    </message>
+    <message>
+        <source>Evidence</source>
+        <translation>凭证</translation>
+    </message>
+    <message>
+        <source>This task asks for a screenshot: copy it, then press Ctrl+V here.</source>
+        <translation>此任务需要截图凭证：先复制截图，再在这里按 Ctrl+V。</translation>
+    </message>
+    <message>
+        <source>Paste screenshot (Ctrl+V)</source>
+        <translation>粘贴截图（Ctrl+V）</translation>
     </message>
 </context>
 <context>
@@ -471,6 +544,18 @@
     <message>
         <source>Member since</source>
         <translation>入会时间</translation>
+    </message>
+    <message>
+        <source>Open tasks</source>
+        <translation>待办任务</translation>
+    </message>
+    <message>
+        <source>due {day}</source>
+        <translation>{day} 截止</translation>
+    </message>
+    <message>
+        <source>returned by the manager</source>
+        <translation>店长已驳回</translation>
     </message>
     <message>
         <source>Follow-ups</source>
@@ -676,21 +761,99 @@
     </message>
 </context>
 <context>
-    <name>Workbench</name>
+    <name>TargetListModel</name>
     <message>
-        <source>GuideDesk — sign in</source>
-        <translation>导购工作台 — 登录</translation>
+        <source>Customer</source>
+        <translation>顾客</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>手机</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Last contact</source>
+        <translation>最近联系</translation>
     </message>
 </context>
 <context>
-    <name>_SavingDialog</name>
+    <name>TaskLabels</name>
     <message>
-        <source>Save</source>
-        <translation>保存</translation>
+        <source>Contacted</source>
+        <translation>已联系</translation>
     </message>
     <message>
-        <source>Cancel</source>
-        <translation>取消</translation>
+        <source>Unreachable</source>
+        <translation>联系不上</translation>
+    </message>
+    <message>
+        <source>Declined</source>
+        <translation>婉拒</translation>
+    </message>
+    <message>
+        <source>Purchased</source>
+        <translation>已购买</translation>
+    </message>
+    <message>
+        <source>Booked a visit</source>
+        <translation>已预约到店</translation>
+    </message>
+    <message>
+        <source>To do</source>
+        <translation>待完成</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>Approved</source>
+        <translation>已通过</translation>
+    </message>
+    <message>
+        <source>Returned: redo</source>
+        <translation>已驳回，需重做</translation>
+    </message>
+    <message>
+        <source>Follow-ups due</source>
+        <translation>到期跟进</translation>
+    </message>
+    <message>
+        <source>Birthdays within 7 days</source>
+        <translation>7 天内生日</translation>
+    </message>
+    <message>
+        <source>New customers: day 3 / 7 / 14</source>
+        <translation>新客回访（第 3 / 7 / 14 天）</translation>
+    </message>
+</context>
+<context>
+    <name>TaskListModel</name>
+    <message>
+        <source>Task</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>进度</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>截止</translation>
+    </message>
+</context>
+<context>
+    <name>TasksPage</name>
+    <message>
+        <source>Today</source>
+        <translation>今日</translation>
+    </message>
+    <message>
+        <source>Team</source>
+        <translation>团队</translation>
     </message>
 </context>
 <context>
@@ -913,37 +1076,96 @@ Outcome: {outcome} · Completed {at}</source>
     </message>
 </context>
 <context>
-    <name>DailyChart</name>
+    <name>TodayView</name>
     <message>
-        <source>Tasks completed per day, last 14 days</source>
-        <translation>近 14 天每日完成任务数</translation>
+        <source>Today</source>
+        <translation>今日任务</translation>
     </message>
     <message>
-        <source>Completed</source>
-        <translation>完成数</translation>
+        <source>Record outcome</source>
+        <translation>记录结果</translation>
     </message>
     <message>
-        <source>Date</source>
-        <translation>日期</translation>
+        <source>Also logs the follow-up (Enter on a customer)</source>
+        <translation>同时记一条跟进（在顾客上按回车）</translation>
     </message>
     <message>
-        <source>Date ({first} – {last})</source>
-        <translation>日期（{first} – {last}）</translation>
+        <source>Campaign {id}</source>
+        <translation>活动 {id}</translation>
     </message>
     <message>
-        <source>{month}/{day}</source>
-        <translation>{month}月{day}日</translation>
+        <source>HQ tasks</source>
+        <translation>总部任务</translation>
+    </message>
+    <message>
+        <source>My own follow-ups</source>
+        <translation>我的跟进提醒</translation>
+    </message>
+    <message>
+        <source>{day}: {n} customers to contact</source>
+        <translation>{day}：待联系顾客 {n} 位</translation>
+    </message>
+    <message>
+        <source> · {n} overdue</source>
+        <translation> · 逾期 {n} 位</translation>
+    </message>
+    <message>
+        <source>No tasks today. HQ campaigns arrive with the next sync (F5); follow-ups you schedule, birthdays and new customers appear here by themselves.</source>
+        <translation>今天没有任务。总部活动会随下次同步（F5）到达；你约定的跟进、近期生日和新客回访会自动出现在这里。</translation>
+    </message>
+    <message>
+        <source>Choose a task on the left to see its customers.</source>
+        <translation>在左侧选择一个任务，查看要联系的顾客。</translation>
+    </message>
+    <message>
+        <source>Birthday {day}</source>
+        <translation>生日 {day}</translation>
+    </message>
+    <message>
+        <source>Day {n} after the first purchase</source>
+        <translation>首购后第 {n} 天</translation>
+    </message>
+    <message>
+        <source>Planned for {day}</source>
+        <translation>约定 {day} 跟进</translation>
+    </message>
+    <message>
+        <source>Suggested content ({n})</source>
+        <translation>推荐内容（{n}）</translation>
+    </message>
+    <message>
+        <source>{id} (not on this terminal yet; it comes with a sync)</source>
+        <translation>{id}（本机还没有，同步后可见）</translation>
+    </message>
+    <message>
+        <source>The Content page is coming; until then, find these by title.</source>
+        <translation>内容页面即将上线，现在请按标题查找。</translation>
+    </message>
+    <message>
+        <source>No customers left in this task. Well done.</source>
+        <translation>这个任务的顾客都已完成，辛苦了。</translation>
+    </message>
+    <message>
+        <source>Returned by the manager: {comment}</source>
+        <translation>店长驳回：{comment}</translation>
     </message>
 </context>
 <context>
-    <name>EvidenceDialog</name>
+    <name>Workbench</name>
     <message>
-        <source>Evidence — {title}</source>
-        <translation>凭证 — {title}</translation>
+        <source>GuideDesk — sign in</source>
+        <translation>导购工作台 — 登录</translation>
+    </message>
+</context>
+<context>
+    <name>_SavingDialog</name>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
     </message>
     <message>
-        <source>Close</source>
-        <translation>关闭</translation>
+        <source>Cancel</source>
+        <translation>取消</translation>
     </message>
 </context>
 </TS>
