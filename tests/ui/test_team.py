@@ -340,7 +340,11 @@ def test_fits_a_small_terminal(view: TeamView) -> None:
 
 
 def _shoot(path: Path, size: tuple[int, int], home: Path) -> None:
+    """The workbench signed in as the store manager, Tasks → 团队, at ``size``: the figures
+    tab to ``path``, the review queue beside it (``…-queue.png``)."""
     from app.ui.app import install_translator
+    from app.ui.main_window import MainWindow
+    from app.ui.sync_panel import SyncController
 
     app = QApplication.instance() or QApplication(sys.argv)
     app.setFont(QFont("Noto Sans CJK SC", 10))
@@ -353,18 +357,22 @@ def _shoot(path: Path, size: tuple[int, int], home: Path) -> None:
     session = Session(file, clock=lambda: now)
     manager = get_guide(session.conn, "M001")
     assert manager is not None
-    view = TeamView(session, manager)
-    view.resize(*size)
-    view.show()
-    while view.snapshot is None:
+    window = MainWindow(session, manager, SyncController(session, None))
+    window.resize(*size)
+    window.show()
+    window.show_section("tasks")
+    team = window.tasks.team
+    assert isinstance(team, TeamView) and window.tasks.tabs is not None
+    window.tasks.tabs.setCurrentWidget(team)
+    while team.snapshot is None:
         app.processEvents()  # a script, not the app: wait for the first load
     app.processEvents()
-    view.grab().save(str(path))
-    view.tabs.setCurrentIndex(1)
-    view._select(view.queue, view.queue_model.row_of(("T1", "C1")))
+    window.grab().save(str(path))
+    team.tabs.setCurrentIndex(1)
+    team._select(team.queue, team.queue_model.row_of(("T1", "C1")))
     app.processEvents()
-    view.grab().save(str(path.with_name(path.stem + "-queue" + path.suffix)))
-    view.close()
+    window.grab().save(str(path.with_name(path.stem + "-queue" + path.suffix)))
+    window.close()
     session.close()
 
 
