@@ -778,6 +778,10 @@
         <source>Last contact</source>
         <translation>最近联系</translation>
     </message>
+    <message>
+        <source>Manager&apos;s comment: {comment}</source>
+        <translation>店长意见：{comment}</translation>
+    </message>
 </context>
 <context>
     <name>TaskLabels</name>
@@ -815,7 +819,7 @@
     </message>
     <message>
         <source>Returned: redo</source>
-        <translation>已驳回，需重做</translation>
+        <translation>驳回待重做</translation>
     </message>
     <message>
         <source>Follow-ups due</source>
@@ -843,6 +847,14 @@
     <message>
         <source>Due</source>
         <translation>截止</translation>
+    </message>
+    <message>
+        <source>overdue {day}</source>
+        <translation>逾期 {day}</translation>
+    </message>
+    <message>
+        <source>by {day}</source>
+        <translation>{day} 截止</translation>
     </message>
 </context>
 <context>

@@ -176,8 +176,12 @@ class TaskListModel(QAbstractItemModel):
                 return f"{item.done}/{item.total}"
             if item.due_on:
                 if item.overdue:
-                    return _t("TaskListModel", "overdue {day}").format(day=item.due_on[5:])
-                return _t("TaskListModel", "by {day}").format(day=item.due_on[5:])
+                    return QCoreApplication.translate("TaskListModel", "overdue {day}").format(
+                        day=item.due_on[5:]
+                    )
+                return QCoreApplication.translate("TaskListModel", "by {day}").format(
+                    day=item.due_on[5:]
+                )
             return None
         if role == KEY_ROLE:
             return item.key
@@ -201,7 +205,7 @@ TARGET_HEADERS = (
     QT_TRANSLATE_NOOP("TargetListModel", "Status"),
     QT_TRANSLATE_NOOP("TargetListModel", "Last contact"),
 )
-TARGET_WIDTHS = (96, 112, 110, 90)
+TARGET_WIDTHS = (72, 116, 96, 72)
 
 
 class TargetListModel(QAbstractTableModel):
@@ -263,9 +267,9 @@ class TargetListModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if r.status == "rejected" and r.review_comment:
                 return plain_tooltip(
-                    _t("TargetListModel", "Manager's comment: {comment}").format(
-                        comment=r.review_comment
-                    )
+                    QCoreApplication.translate(
+                        "TargetListModel", "Manager's comment: {comment}"
+                    ).format(comment=r.review_comment)
                 )
             if column == 0:
                 return plain_tooltip(r.name)
