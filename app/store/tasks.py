@@ -226,7 +226,7 @@ def personal_candidates(conn: sqlite3.Connection, *, guide_id: str, today: date)
     """Customers of the guide whom a personal-task rule may select today, found by index:
     birthdays by ``customers_birthday_md``, recent first purchases through the guide's
     recency index (a first purchase in the window makes ``recency`` at least as recent),
-    due follow-ups among the guide's customers (``customers_guide_recency``)."""
+    due follow-ups by ``customers_guide_next_followup``."""
     keys = birthday_month_days(today)
     oldest, newest = first_purchase_window(today)
     queries: list[tuple[str, tuple[Any, ...]]] = [

@@ -35,6 +35,7 @@ STEPS: list[tuple[int, str]] = [
     (3, "0003_search_walk_indexes.sql"),
     (4, "m0004_contract.py"),
     (5, "0005_tasks_contract.sql"),
+    (6, "0006_personal_task_indexes.sql"),
 ]
 LATEST = STEPS[-1][0]
 
