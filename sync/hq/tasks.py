@@ -40,8 +40,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from app.domain.clock import store_today
-from app.domain.customers import Purchase
-from app.domain.lifecycle import summarize
+from app.domain.lifecycle import PurchaseSummary, year_window_start
 from app.domain.targeting import (
     CustomerFacts,
     TargetRule,
@@ -260,16 +259,60 @@ def _prefiltered(tx: Tx, rule: TargetRule, store_ids: Sequence[str]) -> Iterable
     return tx.conn.execute(query)
 
 
-def _summaries(tx: Tx, facts: Sequence[CustomerFacts], today_of: Mapping[str, date]) -> dict:
-    """Each customer's PurchaseSummary on their store's today, from HQ's purchases."""
-    bought: dict[str, list[Purchase]] = defaultdict(list)
-    ids = [f.customer_id for f in facts]
-    for start in range(0, len(ids), _CHUNK):
-        query = sa.select(purchases.c.customer_id, purchases.c.paid_at, purchases.c.amount_cents)
-        query = query.where(purchases.c.customer_id.in_(ids[start : start + _CHUNK]))
-        for cid, paid_at, amount in tx.conn.execute(query):
-            bought[cid].append(Purchase("", cid, "", None, paid_at, amount))
-    return {f.customer_id: summarize(bought[f.customer_id], today_of[f.store_id]) for f in facts}
+def _summaries(
+    tx: Tx,
+    facts: Sequence[CustomerFacts],
+    today_of: Mapping[str, date],
+    *,
+    whole_store: int | None = None,
+) -> dict:
+    """Each customer's PurchaseSummary on their store's today, aggregated by the database.
+
+    The summary is data (first and last day, counts and sums, the rolling year), the same
+    aggregates ``summarize`` computes from Purchase values; the rules that read it (stage,
+    tier) stay in app/domain. Reading two million purchases into Python to sum them took
+    ~20 s at 200,000 customers; one GROUP BY per store's day takes a second or two.
+    ``tests/sync/hq/test_tasks.py`` checks both give the same summary.
+    """
+    by_day: dict[date, list[CustomerFacts]] = defaultdict(list)
+    for f in facts:
+        by_day[today_of[f.store_id]].append(f)
+    found: dict[str, PurchaseSummary] = {f.customer_id: PurchaseSummary() for f in facts}
+    day = sa.func.substr(purchases.c.paid_at, 1, 10)
+    for today, group in by_day.items():
+        in_year = day >= year_window_start(today).isoformat()
+        columns = (
+            purchases.c.customer_id,
+            sa.func.min(day),
+            sa.func.max(day),
+            sa.func.sum(sa.case((in_year, 1), else_=0)),
+            sa.func.sum(sa.case((in_year, purchases.c.amount_cents), else_=0)),
+            sa.func.sum(purchases.c.amount_cents),
+            sa.func.count(),
+        )
+        wanted = {f.customer_id for f in group}
+        stores_ = sorted({f.store_id for f in group})
+        if len(wanted) > (_WHOLE_STORE if whole_store is None else whole_store):
+            # Most of the stores' book: one scan by store, keeping the candidates.
+            of_stores = sa.select(customers.c.id).where(customers.c.store_id.in_(stores_))
+            queries = [purchases.c.customer_id.in_(of_stores)]
+        else:
+            ids = sorted(wanted)
+            queries = [
+                purchases.c.customer_id.in_(ids[n : n + _CHUNK]) for n in range(0, len(ids), _CHUNK)
+            ]
+        for where in queries:
+            query = sa.select(*columns).where(where).group_by(purchases.c.customer_id)
+            for cid, first, last, n365, spent365, total, count in tx.conn.execute(query):
+                if cid in wanted:
+                    found[cid] = PurchaseSummary(
+                        first, last, int(n365), int(spent365), int(total), int(count)
+                    )
+    return found
+
+
+# Candidates above which the purchases are aggregated per store rather than per id list.
+_WHOLE_STORE = 20_000
 
 
 def select_customers(

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -654,3 +655,35 @@ def test_guidedesk_hq_publishes_the_issue_example_as_a_process(tmp_path: Path) -
     assert cancelled.returncode == 0 and "cancelled" in cancelled.stdout
     missing = run("cancel-task", "T-NOPE")
     assert missing.returncode == 1 and "T-NOPE does not exist" in missing.stderr
+
+
+def test_purchase_summaries_from_sql_agree_with_the_domain_s_summarize(
+    storage: HQStorage, clock
+) -> None:
+    """The database aggregates what app.domain.lifecycle.summarize computes: the same
+    summary for every customer of a generated brand (so the stage rule reads one truth),
+    through both query shapes (id lists, and a whole store's book)."""
+    from collections import defaultdict
+
+    from app.domain.clock import store_today
+    from app.domain.demo_brand import generate_brand
+    from app.domain.lifecycle import summarize
+    from app.domain.targeting import CustomerFacts
+    from sync.hq import tasks as hq_tasks
+    from sync.hq.cli import demo_records
+
+    brand = generate_brand(300, seed=7, today=store_today(clock.now))
+    storage.load_brand(**demo_records(brand))
+    bought = defaultdict(list)
+    for p in brand.iter_purchases():
+        bought[p.customer_id].append(p)
+    people = list(brand.iter_customers())
+    facts = [CustomerFacts(c.id, c.store_id, c.guide_id) for c in people]
+    for whole_store in (10**9, 0):
+        with storage.read() as conn:
+            tx = SimpleNamespace(conn=conn, storage=storage)
+            days = hq_tasks.store_days(tx)
+            sql = hq_tasks._summaries(tx, facts, days, whole_store=whole_store)
+        for c in people:
+            assert sql[c.id] == summarize(bought[c.id], days[c.store_id]), c.id
+    assert sum(1 for c in people if sql[c.id].orders_total) > 100
