@@ -17,7 +17,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -498,10 +498,66 @@ def load_demo(
     if _DEMO_MARKER in storage.meta():
         return None
     brand = generate_brand(customers, seed=seed, today=today or datetime.now(UTC).date())
-    return storage.load_brand(
+    counts = storage.load_brand(
         **demo_records(brand),
         meta={_DEMO_MARKER: json.dumps({"customers": customers, "seed": seed})},
     )
+    for campaign in demo_campaigns(brand.today):
+        storage.publish_task(campaign)
+    counts["campaigns"] = len(demo_campaigns(brand.today))
+    return counts
+
+
+def demo_campaigns(today: date) -> list[dict[str, Any]]:
+    """A few HQ campaigns running today, so the demo's Tasks page has work on it: this
+    month's birthdays, frequent buyers slipping away, new customers' first weeks, and a
+    campaign to share with the customers who like new arrivals."""
+    day = lambda n: (today + timedelta(days=n)).isoformat()  # noqa: E731
+    common = {"starts_on": day(-3), "content": [], "evidence": "none", "review": False}
+    return [
+        {
+            **common,
+            "id": "DEMO-BDAY",
+            "title": "本月生日问候",
+            "kind": "birthday",
+            "instructions": "生日前一周发祝福，并提醒到店领取生日礼。",
+            "due_on": day(27),
+            "targets": {"birthday_within_days": 30},
+        },
+        {
+            **common,
+            "id": "DEMO-WINBACK",
+            "title": "老客回访：流失预警",
+            "kind": "win_back",
+            "instructions": "常买的老顾客快四个月没来了：电话或微信问候，邀请来看新品。",
+            "due_on": day(11),
+            "targets": {"stages": ["at_risk"]},
+            "evidence": "note",
+            "review": True,
+        },
+        {
+            **common,
+            "id": "DEMO-NEW",
+            "title": "新客两周回访",
+            "kind": "new_customer",
+            "instructions": "首购后两周内回访：穿着是否合适，需要改衣或换码吗？",
+            "due_on": day(4),
+            "targets": {"stages": ["new"]},
+            "review": True,
+        },
+        {
+            **common,
+            "id": "DEMO-SHARE",
+            "title": "转发冬季新品",
+            "kind": "content_share",
+            "instructions": "把冬季新品图文发给喜欢新品的顾客，附上试穿邀请。",
+            "due_on": day(14),
+            "targets": {"tag_groups": [["新品控"]]},
+            "content": ["CT001"],
+            "evidence": "picture",
+            "review": True,
+        },
+    ]
 
 
 def prepare_demo(db_url: str, customers: int = 2_000, *, seed: int = 20261122) -> None:

@@ -523,3 +523,21 @@ def test_import_help_documents_the_formats_in_plain_text(capsys) -> None:
         text = capsys.readouterr().out
         assert column in text and "GB18030" in text and "Exit status" in text
         assert "``" not in text and ":meth:" not in text
+
+
+def test_the_demo_brand_comes_with_campaigns_running_today(tmp_path) -> None:
+    """The demo's Tasks page has work on it: every demo campaign publishes and targets
+    someone (the rules are real rules over the generated brand)."""
+    from sync.hq.cli import load_demo
+    from sync.hq.storage import HQStorage
+
+    with HQStorage(f"sqlite:///{tmp_path / 'hq.sqlite3'}") as storage:
+        storage.migrate()
+        counts = load_demo(storage, customers=400)
+        assert counts is not None and counts["campaigns"] == 4
+        rows = storage.task_report()
+    by_campaign: dict[str, int] = {}
+    for row in rows:
+        by_campaign[row["campaign_id"]] = by_campaign.get(row["campaign_id"], 0) + row["targets"]
+    assert set(by_campaign) == {"DEMO-BDAY", "DEMO-WINBACK", "DEMO-NEW", "DEMO-SHARE"}
+    assert all(n > 0 for n in by_campaign.values()), by_campaign
