@@ -245,6 +245,7 @@ class ConflictView:
     lost_value: str | None
     lost_by: str | None
     created_at: str
+    detail: str = ""  # HQ's words on what happened (a task completed after its cancel …)
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,7 +338,14 @@ def customer_profile(
         )
     )
     conflicts = tuple(
-        ConflictView(c["field"], c["kept_value"], c["lost_value"], c["lost_by"], c["created_at"])
+        ConflictView(
+            c["field"],
+            c["kept_value"],
+            c["lost_value"],
+            c["lost_by"],
+            c["created_at"],
+            c["detail"] or "",
+        )
         for c in conn.execute(
             "SELECT * FROM conflicts WHERE customer_id = ? ORDER BY created_at DESC",
             (customer_id,),

@@ -243,6 +243,12 @@ class ProfilePane(QWidget):
             rows = QVBoxLayout(box)
             rows.setContentsMargins(0, 0, 0, 0)
             for c in p.conflicts:
+                if c.field not in FIELDS and c.detail:
+                    # Not a field edit (a task completion HQ kept aside): HQ's own words.
+                    rows.addWidget(
+                        plain_label(f"{c.detail} ({fmt.day_time(c.created_at)})", "conflictEntry")
+                    )
+                    continue
                 rows.addWidget(
                     plain_label(
                         self.tr("{field}: kept “{kept}”, lost “{lost}” ({who}, {when})").format(
