@@ -6,6 +6,8 @@ Keys: Ctrl+F / F3 search customers from anywhere, Esc clears the search, F5 sync
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QStackedWidget, QWidget
@@ -16,7 +18,9 @@ from app.ui.customers.book import CustomerBook
 from app.ui.navigation import SECTIONS, ComingSoonPage, NavRail
 from app.ui.session import Session
 from app.ui.sync_panel import SyncController, SyncProgressBar, SyncStatusLabel
-from app.ui.tasks.page import TasksPage
+
+if TYPE_CHECKING:
+    from app.ui.tasks.page import TasksPage
 
 
 class MainWindow(QMainWindow):
@@ -34,8 +38,10 @@ class MainWindow(QMainWindow):
         self.session, self.guide, self.sync = session, guide, sync
 
         self.customers = CustomerBook(session, guide)
-        self.tasks = TasksPage(session, guide)
-        self.pages: dict[str, QWidget] = {"customers": self.customers, "tasks": self.tasks}
+        # The Tasks page is built when first shown: its queries must not queue ahead of
+        # the customer list on the read lane when the window opens (first window ≤ 1 s).
+        self._tasks: TasksPage | None = None
+        self.pages: dict[str, QWidget] = {"customers": self.customers, "tasks": QWidget()}
         self.stack = QStackedWidget()
         self.stack.setObjectName("pages")
         for section in SECTIONS:
@@ -82,9 +88,25 @@ class MainWindow(QMainWindow):
         )
         self.setWindowTitle(self.tr("GuideDesk — {store} — {guide}").format(store=store, guide=who))
 
+    @property
+    def tasks(self) -> TasksPage:
+        """The Tasks page, built on first use."""
+        if self._tasks is None:
+            from app.ui.tasks.page import TasksPage
+
+            placeholder = self.pages["tasks"]
+            self._tasks = TasksPage(self.session, self.guide)
+            self.stack.insertWidget(self.stack.indexOf(placeholder), self._tasks)
+            self.stack.removeWidget(placeholder)
+            placeholder.deleteLater()
+            self.pages["tasks"] = self._tasks
+        return self._tasks
+
     @Slot(str)
     def show_section(self, key: str) -> None:
         self.rail.select(key)
+        if key == "tasks":
+            self.tasks  # noqa: B018 - builds the page on first use
         self.stack.setCurrentWidget(self.pages[key])
         if key == "customers":
             self.customers.focus_search()

@@ -369,16 +369,16 @@ def test_models_pass_the_model_tester(qtbot, qtmodeltester, session, guide, add_
     qtmodeltester.check(today.targets)
 
 
-def test_a_manager_gets_the_team_tab_when_it_is_there(qtbot, session, manager) -> None:
-    from app.ui.tasks import page
+def test_a_manager_gets_the_team_tab(qtbot, session, manager) -> None:
+    from app.ui.tasks.team import TeamView
 
     window = MainWindow(session, manager, SyncController(session, None))
     qtbot.addWidget(window)
+    assert window._tasks is None  # built when first shown, not with the window
+    window.show_section("tasks")
     tabs = window.tasks.tabs
-    if page.TeamView is None:
-        assert tabs is None and window.findChild(TodayView, "todayView") is not None
-    else:
-        assert tabs is not None and tabs.count() == 2
+    assert tabs is not None and tabs.count() == 2
+    assert isinstance(tabs.widget(1), TeamView) and window.stack.currentWidget() is window.tasks
 
 
 def test_a_guide_gets_no_team_tab(qtbot, session, guide) -> None:

@@ -1,7 +1,7 @@
 """The Tasks page: the guide's Today; for a store manager also the team view (a tab).
 
-The team view is its own module (``app/ui/tasks/team.py``); the page mounts it only when
-it imports, so the Today view ships on its own.
+The team view (``app/ui/tasks/team.py``) is imported only for a manager: it loads QtCharts,
+which a guide's session never needs.
 """
 
 from __future__ import annotations
@@ -11,11 +11,6 @@ from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 from app.store.guides import GuideAccount
 from app.ui.session import Session
 from app.ui.tasks.today import TodayView
-
-try:
-    from app.ui.tasks.team import TeamView
-except ImportError:  # not built yet (or its chart library is missing)
-    TeamView = None  # type: ignore[assignment,misc]
 
 
 class TasksPage(QWidget):
@@ -27,7 +22,9 @@ class TasksPage(QWidget):
         self.tabs: QTabWidget | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        if guide.is_manager and TeamView is not None:
+        if guide.is_manager:
+            from app.ui.tasks.team import TeamView
+
             self.team = TeamView(session, guide)
             self.tabs = QTabWidget()
             self.tabs.setObjectName("tasksTabs")
