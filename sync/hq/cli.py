@@ -97,7 +97,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_add_store(args: argparse.Namespace) -> int:
     with _storage(args) as storage:
-        storage.add_store(args.code, args.name, args.city)
+        storage.add_store(args.code, args.name, args.city, args.timezone)
     print(f"store {args.code} saved")
     return 0
 
@@ -678,6 +678,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("code")
     p.add_argument("name")
     p.add_argument("--city", default="")
+    p.add_argument(
+        "--timezone",
+        default=None,
+        metavar="ZONE",
+        help="the store's time zone, e.g. Asia/Urumqi (default Asia/Shanghai): its today",
+    )
     p = command("add-guide", cmd_add_guide, "add or update a guide (导购)")
     p.add_argument("code")
     p.add_argument("name")

@@ -24,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from app.domain.clock import DEFAULT_TIMEZONE
 from sync.hq import auth
 from sync.hq.bulk import (
     HQ_AUTHOR,
@@ -265,12 +266,23 @@ class HQStorage(ChangeLog, Push, Terminals, Handover, Bulk, Tasks):
 
     # -- master data ---------------------------------------------------------------------
 
-    def add_store(self, store_id: str, name: str, city: str = "") -> None:
+    def add_store(
+        self, store_id: str, name: str, city: str = "", timezone: str | None = None
+    ) -> None:
+        """Add or rename a store. ``timezone`` (an IANA name) is the store's "today" on
+        both sides; left out, a new store is Asia/Shanghai and an existing one keeps its."""
         if not store_id.strip() or not name.strip():
             raise StorageError("a store needs a code and a name")
+        if timezone is not None and not _known_zone(timezone):
+            raise StorageError(
+                f"unknown time zone {timezone!r}: use an IANA name such as Asia/Shanghai"
+            )
         record = {"id": store_id.strip(), "name": name.strip(), "city": city.strip()}
         with self.write() as tx:
-            if tx.get("store", record["id"]) != record:
+            current = tx.get("store", record["id"])
+            zone = timezone or (current or {}).get("timezone") or DEFAULT_TIMEZONE
+            record["timezone"] = zone
+            if current != record:
                 tx.put("store", [record], scopes=record["id"])
 
     def add_guide(
@@ -358,3 +370,13 @@ class HQStorage(ChangeLog, Push, Terminals, Handover, Bulk, Tasks):
     def meta(self) -> dict[str, str]:
         with self.read() as conn:
             return {k: v for k, v in conn.execute(sa.select(hq_meta.c.key, hq_meta.c.value))}
+
+
+def _known_zone(name: str) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True

@@ -541,3 +541,25 @@ def test_the_demo_brand_comes_with_campaigns_running_today(tmp_path) -> None:
         by_campaign[row["campaign_id"]] = by_campaign.get(row["campaign_id"], 0) + row["targets"]
     assert set(by_campaign) == {"DEMO-BDAY", "DEMO-WINBACK", "DEMO-NEW", "DEMO-SHARE"}
     assert all(n > 0 for n in by_campaign.values()), by_campaign
+
+
+def test_a_store_s_time_zone_is_set_kept_and_checked(sqlite_url: str, capsys) -> None:
+    from sync.hq.storage import HQStorage
+
+    assert cli.main(["init", "--db", sqlite_url]) == 0
+    assert cli.main(["add-store", "S9", "乌鲁木齐店", "--db", sqlite_url]) == 0
+    assert (
+        cli.main(
+            ["add-store", "S8", "乌鲁木齐二店", "--timezone", "Asia/Urumqi", "--db", sqlite_url]
+        )
+        == 0
+    )
+    # Renaming without --timezone keeps the zone; an unknown zone is refused in a line.
+    assert cli.main(["add-store", "S8", "乌鲁木齐旗舰店", "--db", sqlite_url]) == 0
+    assert cli.main(["add-store", "S7", "x", "--timezone", "Mars/Base", "--db", sqlite_url]) == 1
+    assert "unknown time zone" in capsys.readouterr().err
+    with HQStorage(sqlite_url) as storage:
+        found, _ = storage.stores_and_guides()
+    assert found["S9"]["timezone"] == "Asia/Shanghai"
+    assert (found["S8"]["name"], found["S8"]["timezone"]) == ("乌鲁木齐旗舰店", "Asia/Urumqi")
+    assert "S7" not in found
