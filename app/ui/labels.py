@@ -59,6 +59,24 @@ ENTITIES: dict[str, str] = {
 }
 
 
+# A change the guide made, as the refused-changes list names it ("entity/op").
+CHANGES: dict[str, str] = {
+    "followup/create": QT_TRANSLATE_NOOP("Labels", "Follow-up"),
+    "customer/update": QT_TRANSLATE_NOOP("Labels", "Profile edit"),
+    "share/create": QT_TRANSLATE_NOOP("Labels", "Share"),
+    "appointment/create": QT_TRANSLATE_NOOP("Labels", "Appointment"),
+    "appointment/update": QT_TRANSLATE_NOOP("Labels", "Appointment change"),
+    "task_target/complete": QT_TRANSLATE_NOOP("Labels", "Task outcome"),
+    "task_target/review": QT_TRANSLATE_NOOP("Labels", "Review of a task"),
+    "task_target/reassign": QT_TRANSLATE_NOOP("Labels", "Task reassignment"),
+    "audit/reveal_phone": QT_TRANSLATE_NOOP("Labels", "Phone number shown"),
+}
+
+
+def change_label(entity: str, op: str) -> str:
+    return label(CHANGES, f"{entity}/{op}")
+
+
 def label(table: dict[str, str], code: str | None) -> str:
     """The translated name of ``code`` in ``table``; an unknown code shows as itself."""
     if not code:

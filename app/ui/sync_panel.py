@@ -44,7 +44,7 @@ from app.store.replica import SyncStatus, sync_status
 from app.store.sync_notes import SkippedRecord, mark_skipped_seen, skipped_records
 from app.ui import format as fmt
 from app.ui.errors import plain_message
-from app.ui.labels import entity_label
+from app.ui.labels import change_label, entity_label
 from app.ui.session import Session
 from app.ui.widgets import plain_label
 from app.ui.workers import Lane
@@ -354,7 +354,7 @@ class RejectedDialog(QDialog):
         for row, entry in enumerate(entries):
             cells = (
                 fmt.day_time(entry.created_at),
-                f"{entry.entity} {entry.op} {entry.entity_id}",
+                f"{change_label(entry.entity, entry.op)} · {entry.entity_id}",
                 entry.reject_reason,
             )
             for column, text in enumerate(cells):
@@ -364,7 +364,12 @@ class RejectedDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(
-            plain_label(self.tr("HQ refused these changes. They are kept here; tell your manager."))
+            plain_label(
+                self.tr(
+                    "HQ refused these changes. They are kept here with HQ's reason;"
+                    " show this list to your store manager or IT."
+                )
+            )
         )
         layout.addWidget(table)
         layout.addWidget(buttons)

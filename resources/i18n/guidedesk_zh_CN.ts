@@ -374,6 +374,30 @@
         <source>Lost edit</source>
         <translation>未生效的修改</translation>
     </message>
+    <message>
+        <source>Profile edit</source>
+        <translation>资料修改</translation>
+    </message>
+    <message>
+        <source>Appointment change</source>
+        <translation>预约修改</translation>
+    </message>
+    <message>
+        <source>Task outcome</source>
+        <translation>任务结果</translation>
+    </message>
+    <message>
+        <source>Review of a task</source>
+        <translation>任务审核</translation>
+    </message>
+    <message>
+        <source>Task reassignment</source>
+        <translation>任务转派</translation>
+    </message>
+    <message>
+        <source>Phone number shown</source>
+        <translation>查看完整号码</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>
@@ -605,8 +629,8 @@
         <translation>关闭</translation>
     </message>
     <message>
-        <source>HQ refused these changes. They are kept here; tell your manager.</source>
-        <translation>总部没有接受这些改动。它们保存在本机，请告知店长。</translation>
+        <source>HQ refused these changes. They are kept here with HQ&apos;s reason; show this list to your store manager or IT.</source>
+        <translation>总部没有接受这些改动，已连同总部的原因保存在本机。请把这个列表给店长或信息部看。</translation>
     </message>
 </context>
 <context>

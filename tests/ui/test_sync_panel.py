@@ -113,6 +113,7 @@ def test_rejected_count_opens_the_list(qtbot, panel, fake_engine, session) -> No
     qtbot.addWidget(dialog)
     table = dialog.findChild(QTableWidget, "rejectedList")
     assert table.rowCount() == 1 and table.item(0, 2).text() == "顾客已转给其他导购"
+    assert table.item(0, 1).text().startswith("Follow-up · ")  # said in words, not codes
 
 
 def test_never_two_syncs_at_once_and_first_sync_progress(

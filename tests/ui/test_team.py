@@ -328,7 +328,7 @@ def test_a_review_hq_refused_shows_hqs_reason(
     qtbot.addWidget(dialog)
     table = dialog.findChild(QTableView, "rejectedList")
     cells = [table.model().index(0, c).data() for c in range(3)]
-    assert "task_target review T1:C1" in cells[1] and cells[2] == reason
+    assert cells[1] == "Review of a task · T1:C1" and cells[2] == reason
 
 
 def test_fits_a_small_terminal(view: TeamView) -> None:
