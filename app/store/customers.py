@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -496,7 +497,7 @@ def followup_record(
         "created_at": now,
         "task_id": task_id,
     }
-    _check("followup", "create", record)
+    check_entry("followup", "create", record)
     return record
 
 
@@ -561,7 +562,9 @@ def log_followup(
         return write_followup(conn, record)
 
 
-def _check(entity: str, op: str, payload: dict[str, Any]) -> None:
+def check_entry(entity: str, op: str, payload: Mapping[str, Any]) -> None:
+    """What a guide entered, checked against the contract HQ enforces (sync/records.py):
+    InvalidEntry in plain words, before anything is written."""
     try:
         check_payload(entity, op, payload)
     except ContractError as exc:
@@ -595,7 +598,7 @@ def update_customer(
                 diff[name] = {"old": old, "new": new}
         if not diff:
             return Changes()
-        _check("customer", "update", {"fields": diff})
+        check_entry("customer", "update", {"fields": diff})
         for name, change in diff.items():
             value = change["new"]
             stored = json.dumps(value, ensure_ascii=False) if name in ("tags", "sizes") else value

@@ -33,10 +33,11 @@ from app.domain.clock import store_today, store_zone
 from app.domain.tasks import TaskStatus, TaskTargetStatus
 from app.store import outbox
 from app.store.changes import Changes
+from app.store.customers import check_entry
 from app.store.db import transaction
 from app.store.errors import InvalidEntry, StoreError
 from app.store.replica import store_timezone
-from sync.records import MUTATIONS, ContractError, check_payload, clean_text
+from sync.records import MUTATIONS, clean_text
 
 CHART_DAYS = 14
 # The queue carries evidence pictures (up to ~400 KB of base64 each): one screen's worth,
@@ -358,13 +359,6 @@ def _declared(op: str, values: Mapping[str, Any]) -> dict[str, Any]:
     return {name: values.get(name) for name in MUTATIONS[("task_target", op)].fields}
 
 
-def _check(op: str, payload: Mapping[str, Any]) -> None:
-    try:
-        check_payload("task_target", op, payload)
-    except ContractError as exc:
-        raise InvalidEntry(f"没有保存：内容不符合要求（{exc}） / not saved: {exc}") from exc
-
-
 def _require_manager(conn: sqlite3.Connection, manager_id: str) -> sqlite3.Row:
     row = conn.execute(
         "SELECT id, store_id FROM guides WHERE id = ? AND active = 1 AND is_manager = 1",
@@ -438,7 +432,7 @@ def review_target(
                 "completed_at": target["completed_at"],
             },
         )
-        _check("review", payload)
+        check_entry("task_target", "review", payload)
         conn.execute(
             "UPDATE task_targets SET status = ?, review_comment = ?, reviewed_by = ?,"
             " reviewed_at = ? WHERE task_id = ? AND customer_id = ?",
@@ -471,7 +465,7 @@ def reassign_target(
     payload = _declared(
         "reassign", {"task_id": task_id, "customer_id": customer_id, "guide_id": to_guide_id}
     )
-    _check("reassign", payload)
+    check_entry("task_target", "reassign", payload)
     with transaction(conn):
         manager = _require_manager(conn, manager_id)
         target = _require_target(conn, task_id, customer_id)

@@ -28,7 +28,7 @@ from app.domain.personal_tasks import (
 from app.domain.tasks import EvidenceKind, Outcome, TaskStatus, TaskTargetStatus
 from app.store import outbox
 from app.store.changes import Changes
-from app.store.customers import _check, followup_record, write_followup
+from app.store.customers import check_entry, followup_record, log_followup, write_followup
 from app.store.db import transaction
 from app.store.errors import InvalidEntry
 from sync.records import clean_text
@@ -321,7 +321,7 @@ def complete_target(
         "evidence": evidence,
         "evidence_picture": picture,
     }
-    _check("task_target", "complete", payload)
+    check_entry("task_target", "complete", payload)
     with transaction(conn):
         row = conn.execute(
             "SELECT tt.status, t.evidence FROM task_targets tt JOIN tasks t ON t.id = tt.task_id"
@@ -380,7 +380,8 @@ def complete_personal(
 ) -> Changes:
     """Record the outcome of a personal task: it is a follow-up (the rule then sees the
     contact and drops the task); HQ knows no personal tasks, so nothing else is sent."""
-    record = followup_record(
+    return log_followup(
+        conn,
         customer_id=customer_id,
         guide_id=guide_id,
         channel=channel,
@@ -388,5 +389,3 @@ def complete_personal(
         now=now,
         next_followup_on=next_followup_on,
     )
-    with transaction(conn):
-        return write_followup(conn, record)
