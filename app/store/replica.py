@@ -136,6 +136,17 @@ def _skipped(change: dict[str, Any], exc: BaseException) -> dict[str, Any]:
     }
 
 
+def _skipped_list(value: str | None) -> list[dict[str, Any]]:
+    """The ``skipped_records`` state: a JSON list of {entity, id, version, reason}."""
+    return json.loads(value or "[]")
+
+
+def read_skipped(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """The records HQ sent that this terminal skipped, from any connection."""
+    row = conn.execute("SELECT value FROM sync_state WHERE key = 'skipped_records'").fetchone()
+    return _skipped_list(None if row is None else row[0])
+
+
 def store_timezone(conn: sqlite3.Connection) -> str | None:
     """The time zone of this terminal's store (its "today"), None before the first sync."""
     row = conn.execute(
@@ -330,7 +341,7 @@ class TerminalReplica:
         flag the status shows until someone has seen it."""
         if not skipped:
             return
-        earlier = json.loads(self.get_state("skipped_records") or "[]")
+        earlier = _skipped_list(self.get_state("skipped_records"))
         kept = [*earlier, *skipped][-MAX_SKIPPED_KEPT:]
         self._set_state_in_tx(
             {"skipped_records": json.dumps(kept, ensure_ascii=False), "skipped_unseen": "1"}
@@ -342,7 +353,7 @@ class TerminalReplica:
         if not earlier:
             return
         done = {(c.get("entity"), str(c.get("id"))) for c in applied}
-        kept = [s for s in json.loads(earlier) if (s["entity"], s["id"]) not in done]
+        kept = [s for s in _skipped_list(earlier) if (s["entity"], s["id"]) not in done]
         state: dict[str, str | None] = {"skipped_records": json.dumps(kept, ensure_ascii=False)}
         if not kept:
             state["skipped_unseen"] = "0"
@@ -350,7 +361,7 @@ class TerminalReplica:
 
     def skipped_records(self) -> list[dict[str, Any]]:
         """What HQ sent that this terminal could not apply: entity, id, version, reason."""
-        return json.loads(self.get_state("skipped_records") or "[]")
+        return _skipped_list(self.get_state("skipped_records"))
 
     def _apply_run(self, run: list[dict[str, Any]]) -> set[str]:
         entity, op = run[0]["entity"], run[0]["op"]
@@ -553,6 +564,6 @@ def sync_status(conn: sqlite3.Connection) -> SyncStatus:
         offline=state.get("offline") == "1",
         pending=box["pending"],
         rejected=box["rejected"],
-        skipped=len(json.loads(state.get("skipped_records") or "[]")),
+        skipped=len(_skipped_list(state.get("skipped_records"))),
         skipped_unseen=state.get("skipped_unseen") == "1",
     )

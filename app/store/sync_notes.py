@@ -8,13 +8,12 @@ notice, clears the flag here. No Qt here.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from dataclasses import dataclass
-from typing import Any
 
 from app.store.changes import Changes
 from app.store.db import transaction
+from app.store.replica import read_skipped
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,15 +27,6 @@ class SkippedRecord:
     reason: str
 
 
-def _parse(value: str | None) -> list[dict[str, Any]]:
-    return json.loads(value or "[]")
-
-
-def _state(conn: sqlite3.Connection, key: str) -> str | None:
-    row = conn.execute("SELECT value FROM sync_state WHERE key = ?", (key,)).fetchone()
-    return None if row is None else row[0]
-
-
 def skipped_records(conn: sqlite3.Connection) -> list[SkippedRecord]:
     """The skipped records, oldest first (the replica keeps the newest 200)."""
     return [
@@ -46,7 +36,7 @@ def skipped_records(conn: sqlite3.Connection) -> list[SkippedRecord]:
             version=r.get("version"),
             reason=str(r.get("reason") or ""),
         )
-        for r in _parse(_state(conn, "skipped_records"))
+        for r in read_skipped(conn)
     ]
 
 
