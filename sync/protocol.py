@@ -11,6 +11,34 @@ Endpoints (all POST, JSON, ``Authorization: Bearer <terminal token>`` except enr
 ``/v1/push``      PushRequest     -> PushResponse       (idempotent by mutation id)
 ``/v1/pull``      PullRequest     -> PullResponse       (paged cursor over the change log)
 ``/v1/checksum``  ChecksumRequest -> ChecksumResponse   (per-entity digests for drift)
+``/v1/sign-in``   SignInRequest   -> SignInResponse     (a guide's PIN checked at HQ)
+``/v1/sign-out``  SignOutRequest  -> OkResponse         (ends the session of the header)
+``/v1/change-pin`` ChangePinRequest -> OkResponse       (session header required)
+``/v1/unlock-guide`` UnlockGuideRequest -> OkResponse   (a manager's session header)
+``/v1/rotate-token`` RotateTokenRequest -> RotateTokenResponse
+
+Guide sessions (who signed in, provably): when HQ is reachable a terminal signs a guide
+in with ``/v1/sign-in``; HQ checks the PIN, counts failures per guide (locked after
+:data:`PIN_LOCK_AFTER` wrong PINs in a row until a manager or HQ unlocks) and answers a
+session of :data:`SESSION_HOURS`. Endpoints that act for a guide take the session in the
+``X-GuideDesk-Session`` header (:data:`SESSION_HEADER`). Every mutation the guide makes
+while signed in carries it in ``Mutation.session``; HQ checks it was issued to this
+terminal for the mutation's ``guide_id`` and that ``created_at`` lies inside it, and
+records the actor as proven. ``session = None`` means "signed in offline" (against the
+local verifier): HQ applies its rule table and records it so. A session that does not
+check out rejects that mutation only, with a reason.
+
+Terminal tokens expire (:data:`TOKEN_DAYS` by default). ``HelloResponse.rotate_after``
+/ ``should_rotate`` tell a terminal when to call ``/v1/rotate-token``; the new token
+works at once and the old one keeps working until the new one is first used or for
+:data:`ROTATION_GRACE_HOURS`, so a crash before the keyring write strands nothing. An
+expired token is refused with 401 ``token_expired`` (re-enrol).
+
+Errors: a terminal must dispatch on ``ErrorBody.error``, not on the HTTP status alone:
+401 is ``unauthorized`` / ``token_expired`` (the terminal's token) but also
+``wrong_pin`` (``remaining_tries`` set) and ``session_invalid`` (the guide's session:
+sign in again). 423 ``guide_locked``, 403 ``guide_disabled``, 422 ``weak_pin``, 429
+``rate_limited`` (``Retry-After`` header and ``retry_after`` seconds).
 
 Pull cursor: an opaque string. HQ's change log orders changes by (txid, seq); a change is
 only handed out once every transaction that could still commit below it has finished,
@@ -50,6 +78,16 @@ MAX_PUSH_BATCH = 500
 MAX_PULL_LIMIT = 5000
 MAX_BODY_BYTES = 8 * 1024 * 1024
 
+# Guide sign-in and terminal tokens (HQ's defaults; HQ may be configured otherwise).
+SESSION_HEADER = "X-GuideDesk-Session"
+SESSION_HOURS = 12
+PIN_LOCK_AFTER = 5  # wrong PINs in a row lock that guide (only that guide)
+MIN_PIN_LENGTH = 6  # HQ refuses shorter new PINs; an existing shorter one must change
+MAX_PIN_LENGTH = 12
+TOKEN_DAYS = 90
+ROTATION_GRACE_HOURS = 24
+IDLE_LOCK_SECONDS = 300  # the brand's default; HelloResponse says the brand's value
+
 # entity -> the ops a terminal may push (declared in sync/records.py).
 MUTATION_KINDS: dict[str, tuple[str, ...]] = {}
 for _entity, _op in _records.MUTATIONS:
@@ -74,6 +112,13 @@ ErrorCode = Literal[
     "too_large",
     "invalid_code",
     "server_error",
+    "token_expired",
+    "wrong_pin",
+    "guide_locked",
+    "guide_disabled",
+    "weak_pin",
+    "session_invalid",
+    "rate_limited",
 ]
 
 
@@ -88,6 +133,10 @@ class _Request(_Message):
 class ErrorBody(_Message):
     error: ErrorCode
     message: str
+    # wrong_pin: wrong PINs left before the guide is locked.
+    remaining_tries: int | None = None
+    # rate_limited: seconds to wait (also the Retry-After header).
+    retry_after: int | None = None
 
 
 class EnrollRequest(_Request):
@@ -112,6 +161,57 @@ class HelloResponse(_Message):
     store_id: str
     server_time: str
     protocol: int
+    # This token's expiry, and from when the terminal should rotate it (2/3 of its life
+    # gone); should_rotate is rotate_after <= server_time, for a terminal that trusts no
+    # clock of its own.
+    token_expires_at: str | None = None
+    rotate_after: str | None = None
+    should_rotate: bool = False
+    # The brand's idle lock, in seconds (guidedesk-hq set-idle-lock).
+    idle_lock_seconds: int = IDLE_LOCK_SECONDS
+    # Guides of this store HQ has locked (too many wrong PINs): no offline sign-in either.
+    locked_guides: list[str] = Field(default_factory=list)
+
+
+class SignInRequest(_Request):
+    guide_id: str = Field(min_length=1, max_length=64)
+    # Digits; anything else is simply a wrong PIN (counted like one).
+    pin: str = Field(min_length=1, max_length=64)
+
+
+class SignInResponse(_Message):
+    session: str  # an opaque secret: send it as the X-GuideDesk-Session header
+    expires_at: str
+    guide_id: str
+    # The PIN is shorter than MIN_PIN_LENGTH (set before the rule): ask for a new one
+    # now and send it with /v1/change-pin under this session.
+    must_change_pin: bool
+    idle_lock_seconds: int
+
+
+class SignOutRequest(_Request):
+    pass
+
+
+class ChangePinRequest(_Request):
+    new_pin: str = Field(min_length=1, max_length=64)
+
+
+class UnlockGuideRequest(_Request):
+    guide_id: str = Field(min_length=1, max_length=64)
+
+
+class OkResponse(_Message):
+    ok: bool = True
+
+
+class RotateTokenRequest(_Request):
+    pass
+
+
+class RotateTokenResponse(_Message):
+    token: str
+    expires_at: str
 
 
 class Mutation(_Message):
@@ -122,6 +222,9 @@ class Mutation(_Message):
     entity_id: str = Field(min_length=1, max_length=128)
     payload: dict[str, Any]
     created_at: str = Field(max_length=40)
+    # The guide session the edit was made under (SignInResponse.session); None: the
+    # guide signed in offline, against the terminal's verifier.
+    session: str | None = Field(default=None, max_length=128)
 
 
 class PushRequest(_Request):
