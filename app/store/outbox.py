@@ -3,6 +3,11 @@
 A mutation has a client-made UUID (so HQ can recognise a retried push), the guide who
 made it, the entity and its id, an op and a JSON payload. Rows leave the outbox only
 when HQ acknowledged them; a rejected mutation stays, marked with HQ's reason.
+
+A row also keeps the guide's HQ session valid when it was made (``app.store.sessions``),
+or none when the guide signed in offline: the push sends it as the mutation's
+``session``, so HQ knows which person acted. It is fixed here, in the change's own
+transaction: signing out or locking later changes nothing already queued.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import sqlite3
 import uuid
 from dataclasses import dataclass
 from typing import Any
+
+from app.store.sessions import session_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +34,7 @@ class OutboxEntry:
     status: str
     reject_reason: str
     attempts: int
+    session: str | None = None  # the guide's HQ session; None = signed in offline
 
 
 def new_id() -> str:
@@ -49,8 +57,8 @@ def append(
         raise RuntimeError("outbox.append must run inside the write's own transaction")
     mutation_id = mutation_id or new_id()
     conn.execute(
-        "INSERT INTO outbox (mutation_id, guide_id, entity, entity_id, op, payload, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO outbox (mutation_id, guide_id, entity, entity_id, op, payload, created_at,"
+        " session) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (
             mutation_id,
             guide_id,
@@ -59,6 +67,7 @@ def append(
             op,
             json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
             created_at,
+            session_for(conn, guide_id, created_at),
         ),
     )
     return mutation_id
@@ -77,12 +86,13 @@ def _entry(row: sqlite3.Row) -> OutboxEntry:
         status=row["status"],
         reject_reason=row["reject_reason"],
         attempts=row["attempts"],
+        session=row["session"],
     )
 
 
 _COLUMNS = (
     "seq, mutation_id, guide_id, entity, entity_id, op, payload, created_at,"
-    " status, reject_reason, attempts"
+    " status, reject_reason, attempts, session"
 )
 
 

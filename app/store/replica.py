@@ -215,6 +215,8 @@ class TerminalReplica:
     # -- outbox ---------------------------------------------------------------------------
 
     def pending_mutations(self, limit: int) -> list[dict[str, Any]]:
+        # ``session``: the guide's HQ session when the mutation was made; left out when
+        # the guide had signed in offline (the envelope's None).
         return [
             {
                 "id": e.mutation_id,
@@ -224,6 +226,7 @@ class TerminalReplica:
                 "entity_id": e.entity_id,
                 "payload": e.payload,
                 "created_at": e.created_at,
+                **({"session": e.session} if e.session else {}),
             }
             for e in outbox.pending(self.conn, limit)
         ]
