@@ -36,6 +36,7 @@ from app.domain.appointments import AppointmentStatus
 from app.domain.clock import DEFAULT_TIMEZONE
 from app.domain.content import Category631, ContentKind, ShareChannel
 from app.domain.customers import EDITABLE_CUSTOMER_FIELDS, Channel, Gender, Tier
+from app.domain.handover import HandoverReason
 from app.domain.tasks import EvidenceKind, Outcome, TaskKind, TaskStatus, TaskTargetStatus
 
 
@@ -439,6 +440,26 @@ DECLARATIONS: tuple[Record, ...] = (
             F("lost_by", nullable=True, max_len=64),
             F("detail", default="", max_len=1000, multiline=True),
             F("created_at", Type.TIMESTAMP),
+        ),
+        Scope.CUSTOMER,
+    ),
+    # A customer changed hands (交接): HQ writes one per move, with the brief it computed
+    # then (app/domain/handover.py); it travels with the customer, so the new owner's
+    # terminal shows "inherited from X on DATE" and the brief. Terminals never send it.
+    Record(
+        "handover",
+        "handovers",
+        "handovers",
+        ("id",),
+        (
+            _ID,
+            _CUSTOMER,
+            F("from_guide_id", nullable=True, max_len=64),
+            F("from_guide_name", default="", max_len=100),
+            F("to_guide_id", nullable=True, max_len=64),
+            F("moved_at", Type.TIMESTAMP),
+            F("reason", default=HandoverReason.TRANSFER.value, choices=_values(HandoverReason)),
+            F("brief", Type.JSON, default={}),
         ),
         Scope.CUSTOMER,
     ),

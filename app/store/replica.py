@@ -43,6 +43,7 @@ _TABLES = {
     "share": "shares",
     "appointment": "appointments",
     "conflict": "conflicts",
+    "handover": "handovers",
 }
 # Fields of a wire record kept in another table (a purchase's items: purchase_items).
 _NOT_COLUMNS = {"purchase": {"items"}}
@@ -70,6 +71,7 @@ CUSTOMER_DEPENDENTS = (
     "appointments",
     "task_targets",
     "conflicts",
+    "handovers",
 )
 
 _FTS_TRIGGERS = {
@@ -99,6 +101,7 @@ PULLED_TABLES = (
     "tasks",
     "content",
     "conflicts",
+    "handovers",
     "products",
     "guides",
     "stores",

@@ -56,6 +56,7 @@ ENTITIES: dict[str, str] = {
     "share": QT_TRANSLATE_NOOP("Labels", "Share"),
     "appointment": QT_TRANSLATE_NOOP("Labels", "Appointment"),
     "conflict": QT_TRANSLATE_NOOP("Labels", "Lost edit"),
+    "handover": QT_TRANSLATE_NOOP("Labels", "Handover"),
 }
 
 

@@ -20,7 +20,7 @@ from app.domain.tasks import TaskKind
 from sync import records
 from sync.hq.db import _json
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BRAND_SCOPE = "*"
 
 
@@ -121,6 +121,11 @@ task_targets = _entity_table("task_target")
 shares = _entity_table("share")
 appointments = _entity_table("appointment")
 conflicts = _entity_table("conflict")
+handovers = _entity_table("handover")
+# HQ's audit trail (PIPL and operations): a guide's phone reveal, every move and departure
+# (sync/hq/audit.py writes and reads it). ``guide_id`` is the guide who acted or was acted
+# on; ``actor`` the operator at HQ (the OS user of guidedesk-hq) or None for a terminal;
+# ``detail`` is JSON text for the entries audit.record() writes.
 audit_log = sa.Table(
     "audit_log",
     metadata,
@@ -132,6 +137,12 @@ audit_log = sa.Table(
     _text("detail"),
     sa.Column("at", sa.Text, nullable=False),
     sa.Column("received_at", sa.Text, nullable=False),
+    _text("actor", default=None),
+    _text("from_guide", default=None),
+    _text("to_guide", default=None),
+    _text("reason", default=None),
+    sa.Index("audit_log_customer", "customer_id", "at"),
+    sa.Index("audit_log_at", "at"),
 )
 terminals = sa.Table(
     "terminals",
@@ -222,6 +233,9 @@ def _align_with_contract(conn: Connection) -> None:
     inspector = sa.inspect(conn)
     for record in records.DECLARATIONS:
         table = metadata.tables[record.hq_table]
+        if not inspector.has_table(record.hq_table):
+            table.create(conn)  # a record declared after this database was made
+            continue
         live = {c["name"]: c for c in inspector.get_columns(record.hq_table)}
         for column in table.columns:
             if column.name not in live:
@@ -293,11 +307,24 @@ def _migrate_v2(conn: Connection) -> None:
         )
 
 
+def _migrate_v4(conn: Connection) -> None:
+    """The handover record (sync/records.py) and the audit log's columns for moves:
+    added where missing (a database made at version 4 or later has them already)."""
+    handovers.create(conn, checkfirst=True)
+    live = {c["name"] for c in sa.inspect(conn).get_columns("audit_log")}
+    for name in ("actor", "from_guide", "to_guide", "reason"):
+        if name not in live:
+            conn.exec_driver_sql(f"ALTER TABLE audit_log ADD COLUMN {name} TEXT")
+    for index in audit_log.indexes:
+        index.create(conn, checkfirst=True)
+
+
 # (version, what it does, step). Append only; each step runs once, in a write transaction.
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial schema", _migrate_v1),
     (2, "the contract of sync/records.py: columns, NOT NULL, defaults, names", _migrate_v2),
     (3, "task campaigns: store time zones, evidence, review, outcomes", _align_with_contract),
+    (4, "handovers (inherited from, the brief) and the audit log of moves", _migrate_v4),
 ]
 
 
@@ -351,7 +378,15 @@ ENTITY_SPECS: dict[str, EntitySpec] = {
     for r in records.DECLARATIONS
 }
 # A customer's history, in the order a move re-sends it (the terminal's dependents).
-CUSTOMER_HISTORY = ("purchase", "followup", "share", "appointment", "task_target", "conflict")
+CUSTOMER_HISTORY = (
+    "purchase",
+    "followup",
+    "share",
+    "appointment",
+    "task_target",
+    "conflict",
+    "handover",
+)
 
 
 def _column_defaults(spec: EntitySpec) -> dict[str, Any]:

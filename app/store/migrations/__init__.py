@@ -36,6 +36,7 @@ STEPS: list[tuple[int, str]] = [
     (4, "m0004_contract.py"),
     (5, "0005_tasks_contract.sql"),
     (6, "0006_personal_task_indexes.sql"),
+    (7, "0007_handovers.sql"),
     (8, "0008_guide_sessions.sql"),
 ]
 LATEST = STEPS[-1][0]
