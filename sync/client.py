@@ -40,6 +40,7 @@ import httpx
 from sync import protocol
 from sync.outcome import (
     AuthError,
+    GuideRefused,
     OfflineError,
     RequestRejected,
     ResetRequired,
@@ -186,6 +187,7 @@ class HQClient:
         rng: Callable[[], float] = random.random,
     ) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._token = token
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
             headers=headers,
@@ -200,6 +202,11 @@ class HQClient:
     def close(self) -> None:
         self._http.close()
 
+    def set_token(self, token: str) -> None:
+        """Use ``token`` from the next request on (after a rotation was saved)."""
+        self._token = token
+        self._http.headers["Authorization"] = f"Bearer {token}"
+
     def __enter__(self) -> HQClient:
         return self
 
@@ -211,6 +218,8 @@ class HQClient:
         path: str,
         body: dict[str, Any],
         parse: Callable[[dict[str, Any]], Any] | None = None,
+        *,
+        headers: dict[str, str] | None = None,
     ) -> Any:
         """POST with retries on network errors, 5xx and answers of the wrong shape; never a
         tight loop. ``parse`` turns the answer into what the caller needs and raises
@@ -219,7 +228,7 @@ class HQClient:
         attempt = 0
         while True:
             try:
-                answer = self._post_once(path, body)
+                answer = self._post_once(path, body, headers)
                 return parse(answer) if parse is not None else answer
             except SyncError as exc:
                 if not exc.retryable or attempt + 1 >= self.backoff.attempts:
@@ -229,10 +238,14 @@ class HQClient:
                 self.sleep(delay)
                 attempt += 1
 
-    def _post_once(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _post_once(
+        self, path: str, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         started = time.perf_counter()
         try:
-            response = self._http.post(path, content=json.dumps(body, ensure_ascii=False))
+            response = self._http.post(
+                path, content=json.dumps(body, ensure_ascii=False), headers=headers
+            )
         except httpx.TimeoutException as exc:
             raise OfflineError("总部服务器响应超时，稍后自动重试 (HQ timed out)") from exc
         except httpx.TransportError as exc:
@@ -259,6 +272,16 @@ class HQClient:
         message = answer.get("message") or f"HTTP {response.status_code}"
         if response.status_code >= 500:
             raise ServerError(f"总部服务器出错：{message}")
+        if code in _GUIDE_REFUSALS:
+            # Before the 401 rule: a wrong PIN is a 401 too, but says nothing of the token.
+            raise GuideRefused(
+                code,
+                message,
+                remaining_tries=_int_or_none(answer.get("remaining_tries")),
+                retry_after=_int_or_none(answer.get("retry_after")),
+            )
+        if code == "token_expired":
+            raise AuthError("终端凭证已过期，请重新登记 (terminal token expired: re-enrol)")
         if code == "revoked":
             raise RevokedError("本终端已被总部停用，本机顾客数据已清除 (terminal revoked)")
         if code == "unauthorized" or response.status_code == 401:
@@ -268,6 +291,16 @@ class HQClient:
         if code == "reset_required":
             raise ResetRequired(message)
         raise RequestRejected(f"总部拒绝了请求：{message}")
+
+
+# HQ's answers about a guide (protocol.ErrorCode), not about the terminal's credential.
+_GUIDE_REFUSALS = frozenset(
+    {"wrong_pin", "guide_locked", "guide_disabled", "weak_pin", "session_invalid", "rate_limited"}
+)
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def enroll(
@@ -281,6 +314,59 @@ def enroll(
     with HQClient(base_url, transport=transport, backoff=Backoff(attempts=2)) as hq:
         answer = hq.call("/v1/enroll", {"code": code.strip(), "terminal_name": terminal_name})
     return protocol.EnrollResponse.model_validate(answer)
+
+
+# -- guide sign-in (the terminal's sign-in and lock screens) --------------------------------
+
+# A guide at the counter waits for this at most before the terminal signs them in against
+# its own verifier: one try, no backoff (the answer is needed now, not eventually).
+SIGN_IN_TIMEOUT_S = 4.0
+
+
+def guide_client(
+    base_url: str,
+    token: str,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    timeout_s: float = SIGN_IN_TIMEOUT_S,
+) -> HQClient:
+    """An HQ client for a guide's sign-in, PIN change or sign-out: one short try."""
+    return HQClient(
+        base_url, token=token, transport=transport, timeout_s=timeout_s, backoff=Backoff(attempts=1)
+    )
+
+
+def sign_in(hq: HQClient, guide_id: str, pin: str) -> protocol.SignInResponse:
+    """Check a guide's PIN at HQ; HQ's guide session on success.
+
+    Raises ``GuideRefused`` (wrong PIN, locked, disabled, rate limited: HQ's answer wins),
+    ``OfflineError`` when HQ cannot be reached in time (then the terminal may sign in
+    against its own verifier), other ``SyncError`` types as every call does.
+    """
+    answer = hq.call("/v1/sign-in", {"guide_id": guide_id, "pin": pin})
+    try:
+        return protocol.SignInResponse.model_validate(answer)
+    except ValueError as exc:
+        raise ServerError("总部对登录的应答格式不对") from exc
+
+
+def change_pin(hq: HQClient, session: str, new_pin: str) -> None:
+    """Set a new PIN for the guide of ``session`` (HQ checks the rule again: ``weak_pin``)."""
+    hq.call("/v1/change-pin", {"new_pin": new_pin}, headers={protocol.SESSION_HEADER: session})
+
+
+def sign_out(hq: HQClient, session: str) -> None:
+    """End the guide session at HQ (mutations already made under it stay attributed)."""
+    hq.call("/v1/sign-out", {}, headers={protocol.SESSION_HEADER: session})
+
+
+def rotate_token(hq: HQClient) -> protocol.RotateTokenResponse:
+    """A new token for this terminal; the old one keeps working until the new one is used."""
+    answer = hq.call("/v1/rotate-token", {})
+    try:
+        return protocol.RotateTokenResponse.model_validate(answer)
+    except ValueError as exc:
+        raise ServerError("总部对更换凭证的应答格式不对") from exc
 
 
 # A push body stays well below HQ's limit (protocol.MAX_BODY_BYTES): a batch of
@@ -317,8 +403,15 @@ class SyncEngine:
         verify_every: int = 20,
         on_revoked: Callable[[], None] | None = None,
         push_body_budget: int = PUSH_BODY_BUDGET,
+        hello_every_s: float | None = None,
+        on_new_token: Callable[[str], None] | None = None,
     ) -> None:
         self.replica = replica
+        # hello (the brand's idle lock, HQ-locked guides, when to rotate the token) at
+        # most this often; None: never (an engine without a keyring to save a token in).
+        self.hello_every_s = hello_every_s
+        # Saves a rotated token (to the keyring) BEFORE it is used; raising keeps the old.
+        self.on_new_token = on_new_token
         self.push_body_budget = push_body_budget
         self.hq = HQClient(
             base_url, token=token, transport=transport, backoff=backoff, sleep=sleep, rng=rng
@@ -345,6 +438,7 @@ class SyncEngine:
         push_failure: SyncError | None = None
         pulling = False
         try:
+            self._maybe_hello()
             try:
                 self.push(progress, tally=tally)
             except SyncError as exc:
@@ -388,6 +482,66 @@ class SyncEngine:
             )
         self.replica.set_state(last_sync_at=iso(self.clock()), last_error="", offline="0")
         return report(ok=True, pushed=tally.accepted, rejected=tally.refused, pulled=pulled)
+
+    def _maybe_hello(self) -> None:
+        """Say hello when it is due: keep what HQ says for the UI (idle lock, locked
+        guides) and rotate the token when HQ says it is time.
+
+        A failure of hello itself that leaves push and pull possible (an HQ without it) is
+        logged; one that does not (offline, revoked, credential refused) ends the sync as
+        the push would have.
+        """
+        if self.hello_every_s is None:
+            return
+        now = self.clock()
+        last = self.replica.get_state("last_hello_at")
+        if last:
+            try:
+                elapsed = (
+                    now - datetime.fromisoformat(last.replace("Z", "+00:00"))
+                ).total_seconds()
+            except ValueError:
+                elapsed = self.hello_every_s
+            if 0 <= elapsed < self.hello_every_s:
+                return
+        try:
+            answer = self.hq.call("/v1/hello", {})
+            hello = protocol.HelloResponse.model_validate(answer)
+        except _PULL_CANNOT_WORK:
+            raise
+        except (SyncError, ValueError) as exc:
+            log.warning("hello failed (%s); syncing without it", exc)
+            return
+        self.replica.set_state(
+            last_hello_at=iso(now),
+            idle_lock_seconds=str(hello.idle_lock_seconds),
+            locked_guides=json.dumps(sorted(hello.locked_guides)),
+            token_expires_at=hello.token_expires_at,
+        )
+        if hello.should_rotate:
+            self.rotate()
+
+    def rotate(self) -> bool:
+        """Trade the token for a new one: saved first (``on_new_token``), then used. Any
+        failure keeps the old token, which HQ still accepts; the next hello tries again."""
+        if self.on_new_token is None:
+            return False
+        try:
+            fresh = rotate_token(self.hq)
+        except SyncError as exc:
+            if isinstance(exc, RevokedError):
+                raise
+            log.warning("token rotation failed (%s); keeping the current token", exc)
+            return False
+        try:
+            self.on_new_token(fresh.token)
+        except Exception as exc:  # the keyring refused: the new token is never used
+            log.warning("could not save the rotated token (%s); keeping the current one", exc)
+            return False
+        self.hq.set_token(fresh.token)
+        self.replica.set_state(token_expires_at=fresh.expires_at)
+        log.info("terminal token rotated")
+        return True
 
     def _touched(self) -> dict[str, Any]:
         """What the replica says this sync changed (optional: a replica may not track it,

@@ -46,6 +46,25 @@ class RequestRejected(SyncError):
     pass
 
 
+class GuideRefused(SyncError):
+    """HQ refused a guide's sign-in or PIN change: ``code`` is HQ's error (``wrong_pin``,
+    ``guide_locked``, ``guide_disabled``, ``weak_pin``, ``session_invalid``,
+    ``rate_limited``). Never retried, never a reason to sign in offline instead."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        remaining_tries: int | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.remaining_tries = remaining_tries
+        self.retry_after = retry_after
+
+
 @dataclass(frozen=True, slots=True)
 class SyncProgress:
     phase: str  # 'push' or 'pull'
