@@ -60,10 +60,18 @@ def enroll_terminal(db_file: Path, server: str, code: str, name: str = "") -> di
     return {"terminal_id": answer.terminal_id, "store_id": answer.store_id}
 
 
+# How often a sync starts with hello: the brand's idle lock, HQ-locked guides, and when
+# the terminal token is due for rotation (HQ answers should_rotate well before expiry).
+HELLO_EVERY_S = 600
+
+
 def engine_factory(
     db_file: Path, *, clock: Callable[[], datetime] = utc_now, **engine_options: Any
 ) -> Callable[[], client.SyncEngine]:
-    """A function that builds a sync engine with its own connection, in the calling thread."""
+    """A function that builds a sync engine with its own connection, in the calling thread.
+
+    A rotated token goes to the keyring before the engine uses it (``on_new_token``).
+    """
 
     def make() -> client.SyncEngine:
         from sync import client
@@ -78,16 +86,68 @@ def engine_factory(
             raise client.AuthError(
                 "本终端尚未登记：请运行 guidedesk enroll (terminal not enrolled)"
             )
+        options: dict[str, Any] = {
+            "hello_every_s": HELLO_EVERY_S,
+            "on_new_token": lambda new: credentials.save_token(terminal_id, new),
+            **engine_options,
+        }
         return client.SyncEngine(
             replica,
             base_url=server,
             token=token,
             clock=clock,
             on_revoked=lambda: credentials.forget_token(terminal_id),
-            **engine_options,
+            **options,
         )
 
     return make
+
+
+class GuideAuthority:
+    """A guide's PIN checked at HQ, for the UI's sign-in and lock screens. No Qt.
+
+    The UI runs these on a worker lane and hands in that lane's connection: HQ's address
+    and this terminal's id come from the store, the token from the keyring, at each call
+    (so a token rotated by the last sync is used at once). A terminal that cannot reach
+    HQ this way (no token in the keyring) raises ``OfflineError``, like a network down:
+    the guide then signs in against the local verifier.
+    """
+
+    def __init__(self, *, transport: Any = None, timeout_s: float | None = None) -> None:
+        self.transport = transport
+        self.timeout_s = timeout_s
+
+    def _client(self, conn: Any) -> client.HQClient:
+        from sync import client
+
+        replica = TerminalReplica(conn, clock=utc_now)
+        terminal_id, server = replica.get_state("terminal_id"), replica.get_state("server")
+        token = credentials.load_token(terminal_id) if terminal_id else None
+        if not (server and token):
+            raise client.OfflineError("本终端没有可用的凭证 (no terminal credential)")
+        options: dict[str, Any] = {"transport": self.transport}
+        if self.timeout_s is not None:
+            options["timeout_s"] = self.timeout_s
+        return client.guide_client(server, token, **options)
+
+    def sign_in(self, conn: Any, guide_id: str, pin: str) -> Any:
+        """HQ's ``SignInResponse``; raises ``GuideRefused`` / ``OfflineError`` / …"""
+        from sync import client
+
+        with self._client(conn) as hq:
+            return client.sign_in(hq, guide_id, pin)
+
+    def change_pin(self, conn: Any, session: str, new_pin: str) -> None:
+        from sync import client
+
+        with self._client(conn) as hq:
+            client.change_pin(hq, session, new_pin)
+
+    def sign_out(self, conn: Any, session: str) -> None:
+        from sync import client
+
+        with self._client(conn) as hq:
+            client.sign_out(hq, session)
 
 
 def is_enrolled(db_file: Path) -> bool:
