@@ -13,7 +13,9 @@ or acting), ``from_guide`` / ``to_guide`` (a move), ``reason``, ``detail`` (JSON
 
 from __future__ import annotations
 
+import itertools
 import json
+import time
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -76,6 +78,15 @@ class AuditEntry:
         }
 
 
+_counter = itertools.count()
+
+
+def _new_id() -> str:
+    """An id that sorts in the order entries were written (nanoseconds, then a counter):
+    entries of one transaction share ``at``, and the log lists them as they happened."""
+    return f"hq-{time.time_ns():016x}-{next(_counter) % 10**6:06d}-{uuid.uuid4().hex[:8]}"
+
+
 def _row(
     now: str,
     *,
@@ -92,7 +103,7 @@ def _row(
     entry_id: str | None = None,
 ) -> tuple[Any, ...]:
     values = {
-        "id": entry_id or f"hq-{uuid.uuid4()}",
+        "id": entry_id or _new_id(),
         "action": action,
         "guide_id": guide_id,
         "terminal_id": terminal_id,

@@ -232,9 +232,90 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_handover(report: Any, *, verb: str) -> None:
+    heirs = report.per_heir()
+    moved = len(report.moved)
+    unchanged = len(report.results) - moved
+    print(
+        f"{verb}: {moved} customer(s) moved from {report.from_guide} ({report.reason})"
+        + (f", {unchanged} already with their guide" if unchanged else "")
+    )
+    for heir, counts in heirs.items():
+        tiers = ", ".join(f"{counts[t]} {t}" for t in ("head", "waist", "regular") if t in counts)
+        print(
+            f"  -> {heir}: {counts['total']} customer(s) ({tiers});"
+            f" handover task {report.tasks.get(heir, '-')}"
+        )
+
+
+def cmd_move_customers(args: argparse.Namespace) -> int:
+    with _storage(args) as storage:
+        report = storage.move_customers(
+            args.from_guide,
+            args.to_guide,
+            args.customer or None,
+            reason=args.reason,
+            actor=_operator(),
+        )
+    if args.json:
+        _print_json(report.as_dict())
+    elif not report.results:
+        print(f"guide {args.from_guide} has no customers: nothing moved")
+    else:
+        _print_handover(report, verb="moved")
+    return 0
+
+
+def cmd_depart(args: argparse.Namespace) -> int:
+    with _storage(args) as storage:
+        report = storage.depart(
+            args.guide_id, args.to, split_by_tier=args.split_by_tier, actor=_operator()
+        )
+    if args.json:
+        _print_json(report.as_dict())
+        return 0
+    state = "deactivated" if report.deactivated else "was already inactive"
+    print(
+        f"guide {args.guide_id} {state}: their sign-in is refused at HQ now and leaves"
+        " every terminal of their store at its next sync"
+    )
+    if report.results:
+        _print_handover(report, verb="departure")
+    else:
+        print("no customers to hand over")
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from sync.hq import audit
+
+    with _storage(args) as storage, storage.read() as conn:
+        found = audit.entries(
+            conn, customer_id=args.customer, guide_id=args.guide, action=args.action
+        )
+    if args.json:
+        _print_json([e.as_dict() for e in found])
+        return 0
+    if not found:
+        print("no audit entries")
+        return 0
+    for e in found:
+        who = e.actor or (f"terminal {e.terminal_id}" if e.terminal_id else "-")
+        if e.action == "move":
+            what = f"{e.customer_id}  {e.from_guide or '-'} -> {e.to_guide or '-'}"
+        elif e.action == "depart":
+            heirs = e.details.get("heirs") or {}
+            what = f"{e.guide_id}  -> " + ", ".join(f"{h} ({n})" for h, n in heirs.items())
+        else:
+            what = " ".join(x for x in (e.customer_id, e.guide_id) if x)
+        reason = f"  [{e.reason}]" if e.reason else ""
+        print(f"{e.at}  {e.action:<12} {what}{reason}  by {who}")
+    return 0
+
+
 def cmd_move_customer(args: argparse.Namespace) -> int:
     with _storage(args) as storage:
-        result = storage.move_customer(args.customer_id, args.guide)
+        result = storage.move_customer(args.customer_id, args.guide, actor=_operator())
     if not result.moved:
         print(f"customer {args.customer_id} already belongs to {args.guide}")
     else:
@@ -247,7 +328,7 @@ def cmd_move_customer(args: argparse.Namespace) -> int:
 
 def cmd_depart_guide(args: argparse.Namespace) -> int:
     with _storage(args) as storage:
-        results = storage.depart_guide(args.guide_id, args.to)
+        results = storage.depart(args.guide_id, [args.to], actor=_operator()).results
     print(f"guide {args.guide_id} deactivated; {len(results)} customer(s) handed to {args.to}")
     return 0
 
@@ -643,6 +724,27 @@ with the field and the reason (exit 1) and nothing is written.
 """
 
 
+MOVE_HELP = """\
+Every customer moves with the whole history (purchases, follow-ups and notes, tags,
+sizes, preferences, shares, open tasks and appointments) in one transaction. The new
+owner gets a handover-introduction task with a suggested first message, and each
+customer's profile on their terminal says "inherited from X on DATE" with a brief
+(last conversation, open tasks and appointments, preferences, days since last contact).
+A customer named with --customer who is not --from's is refused and nothing is moved.
+Edits --from typed offline before the move still land, attributed to them. Every move
+is in the audit log (guidedesk-hq audit).
+"""
+
+DEPART_HELP = """\
+The guide is deactivated at once: HQ refuses their sign-in and anything they type from
+now on (edits made before still land, attributed to them); the sign-in list of every
+terminal of their store drops them at its next sync. Their customers go to the heirs as
+move-customers does (reason departure): with one heir all of them; with several, dealt
+out round-robin by customer id, or with --split-by-tier each tier in turn (head, waist,
+regular) so every heir gets a fair share of each. Each heir gets one handover task.
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -732,10 +834,54 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("status", cmd_status, "counts, brand-wide or for one store")
     p.add_argument("--store", metavar="CODE")
     p.add_argument("--json", action="store_true")
-    p = command("move-customer", cmd_move_customer, "give a customer to another guide")
+    p = command(
+        "move-customers",
+        cmd_move_customers,
+        "give a guide's customers to another guide (在职转接), with their whole history",
+        MOVE_HELP,
+    )
+    p.add_argument("--from", dest="from_guide", required=True, metavar="GUIDE")
+    p.add_argument("--to", dest="to_guide", required=True, metavar="GUIDE")
+    p.add_argument(
+        "--customer",
+        action="append",
+        metavar="ID",
+        help="only this customer (repeat for more); default: all of --from's customers",
+    )
+    p.add_argument(
+        "--reason", choices=["departure", "transfer"], default="transfer", help="(default transfer)"
+    )
+    p.add_argument("--json", action="store_true", help="print the moves and tasks as JSON")
+    p = command(
+        "depart",
+        cmd_depart,
+        "a guide leaves (离职继承): hand every customer to the heirs, disable the guide now",
+        DEPART_HELP,
+    )
+    p.add_argument("guide_id", metavar="GUIDE")
+    p.add_argument(
+        "--to", required=True, action="append", metavar="GUIDE", help="an heir (repeat for more)"
+    )
+    p.add_argument(
+        "--split-by-tier",
+        action="store_true",
+        help="deal each tier (head, waist, regular) out evenly among the heirs",
+    )
+    p.add_argument("--json", action="store_true", help="print the moves and tasks as JSON")
+    p = command(
+        "audit",
+        cmd_audit,
+        "HQ's audit log: moves, departures, phone reveals, sign-in locks",
+        "Oldest first. --guide matches the guide acted on and either side of a move.",
+    )
+    p.add_argument("--customer", metavar="ID")
+    p.add_argument("--guide", metavar="GUIDE")
+    p.add_argument("--action", metavar="NAME", help="only this action (move, depart, …)")
+    p.add_argument("--json", action="store_true")
+    p = command("move-customer", cmd_move_customer, "one customer to another guide (older form)")
     p.add_argument("customer_id")
     p.add_argument("--guide", required=True, metavar="GUIDE_ID")
-    p = command("depart-guide", cmd_depart_guide, "a guide leaves: hand over all customers")
+    p = command("depart-guide", cmd_depart_guide, "a guide leaves, one heir (older form of depart)")
     p.add_argument("guide_id")
     p.add_argument("--to", required=True, metavar="GUIDE_ID")
     p = command(

@@ -517,26 +517,37 @@ def cancel(tx: Tx, task_or_campaign: str) -> list[str]:
 # -- a target follows its customer (called by Tx.move) --------------------------------------
 
 
-def _customer_targets(tx: Tx, customer_id: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """(target, its task) for every target of the customer."""
-    query = (
-        sa.select(targets_table, tasks_table.c.store_id.label("task_store"))
-        .join(tasks_table, tasks_table.c.id == targets_table.c.task_id)
-        .where(targets_table.c.customer_id == customer_id)
-    )
+def _customer_targets(
+    tx: Tx, customer_ids: Sequence[str]
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(target, its task) for every target of these customers (chunked IN lists)."""
     spec = ENTITY_SPECS["task_target"]
-    return [
-        (spec.to_record(r), {"store_id": r["task_store"]})
-        for r in tx.conn.execute(query).mappings()
-    ]
+    found = []
+    for start in range(0, len(customer_ids), _CHUNK):
+        query = (
+            sa.select(targets_table, tasks_table.c.store_id.label("task_store"))
+            .join(tasks_table, tasks_table.c.id == targets_table.c.task_id)
+            .where(targets_table.c.customer_id.in_(list(customer_ids[start : start + _CHUNK])))
+            .order_by(targets_table.c.customer_id, targets_table.c.task_id)
+        )
+        found += [
+            (spec.to_record(r), {"store_id": r["task_store"]})
+            for r in tx.conn.execute(query).mappings()
+        ]
+    return found
 
 
 def follow_within_store(tx: Tx, customer_id: str, store_id: str, to_guide: str | None) -> None:
     """The customer's open (or reopened) targets go to their new guide in the same store."""
+    follow_within_store_many(tx, {customer_id: to_guide}, store_id)
+
+
+def follow_within_store_many(tx: Tx, new_guides: Mapping[str, str | None], store_id: str) -> None:
+    """:func:`follow_within_store` for many customers of one store at once."""
     moved = [
-        {**t, "guide_id": to_guide}
-        for t, _task in _customer_targets(tx, customer_id)
-        if t["status"] in _TO_DO and t["guide_id"] != to_guide
+        {**t, "guide_id": new_guides[t["customer_id"]]}
+        for t, _task in _customer_targets(tx, list(new_guides))
+        if t["status"] in _TO_DO and t["guide_id"] != new_guides[t["customer_id"]]
     ]
     tx.put("task_target", moved, scopes=store_id)
 
@@ -544,22 +555,43 @@ def follow_within_store(tx: Tx, customer_id: str, store_id: str, to_guide: str |
 def leave_store(tx: Tx, customer_id: str, from_store: str) -> list[str]:
     """Before a customer goes to another store: remove their open targets of the old
     store's tasks (tombstones to the old store). Returns the tasks they were open in."""
+    return leave_store_many(tx, {customer_id: from_store}).get(customer_id, [])
+
+
+def leave_store_many(tx: Tx, from_stores: Mapping[str, str]) -> dict[str, list[str]]:
+    """:func:`leave_store` for many customers (customer id -> the store they leave):
+    per customer, the tasks they were open in (customers without any are left out)."""
     dropped = [
         t
-        for t, task in _customer_targets(tx, customer_id)
-        if t["status"] == _OPEN and task["store_id"] == from_store
+        for t, task in _customer_targets(tx, list(from_stores))
+        if t["status"] == _OPEN and task["store_id"] == from_stores[t["customer_id"]]
     ]
+    left: dict[str, list[str]] = defaultdict(list)
     for t in dropped:
-        tx.conn.execute(
-            targets_table.delete().where(
-                targets_table.c.task_id == t["task_id"],
-                targets_table.c.customer_id == customer_id,
+        left[t["customer_id"]].append(t["task_id"])
+    for task_id, group in _by_task(dropped).items():
+        for start in range(0, len(group), _CHUNK):
+            tx.conn.execute(
+                targets_table.delete().where(
+                    targets_table.c.task_id == task_id,
+                    targets_table.c.customer_id.in_(group[start : start + _CHUNK]),
+                )
             )
-        )
+    for t in dropped:
         tx.emit_delete(
-            "task_target", f"{t['task_id']}:{customer_id}", scope=from_store, reason="moved"
+            "task_target",
+            f"{t['task_id']}:{t['customer_id']}",
+            scope=from_stores[t["customer_id"]],
+            reason="moved",
         )
-    return [t["task_id"] for t in dropped]
+    return dict(left)
+
+
+def _by_task(targets: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = defaultdict(list)
+    for t in targets:
+        grouped[t["task_id"]].append(t["customer_id"])
+    return grouped
 
 
 def arrive_in_store(

@@ -225,6 +225,7 @@ def test_move_within_the_store_is_one_upsert_and_a_handover(storage: HQStorage, 
     new, _ = pull_all(storage, "S001", cursor)
     assert [(c["entity"], c["op"]) for c in new] == [
         ("customer", "upsert"),
+        ("handover", "upsert"),  # inherited from G002, with the brief
         ("task", "upsert"),
         ("task_target", "upsert"),
     ]
