@@ -1,7 +1,11 @@
 """Guides of this terminal's store and their offline sign-in.
 
-HQ sends each guide's PIN as an argon2 verifier; the PIN never reaches the terminal and
-is never stored. Verifying takes tens of milliseconds on purpose: call it off the UI thread.
+HQ sends each guide's PIN as an argon2 verifier; the PIN is never stored. Verifying takes
+tens of milliseconds on purpose: call it off the UI thread.
+
+When HQ is reachable the PIN is checked there instead (app/ui/sign_in.py); this verifier
+is the offline path. After a PIN change HQ accepted, ``keep_new_verifier`` replaces the
+local verifier at once, so the new PIN works offline before the next sync brings HQ's.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+
+from app.store.db import transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,3 +57,11 @@ def verify_pin(conn: sqlite3.Connection, guide_id: str, pin: str) -> GuideAccoun
     except (VerificationError, InvalidHashError):
         return None
     return get_guide(conn, guide_id)
+
+
+def keep_new_verifier(conn: sqlite3.Connection, guide_id: str, new_pin: str) -> None:
+    """HQ accepted ``new_pin`` for the guide: verify it locally from now on (HQ's own
+    verifier replaces this one with the next pulled guide record)."""
+    verifier = PasswordHasher().hash(new_pin)
+    with transaction(conn):
+        conn.execute("UPDATE guides SET pin_verifier = ? WHERE id = ?", (verifier, guide_id))

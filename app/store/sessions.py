@@ -15,6 +15,7 @@ as text.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import UTC, datetime
 
@@ -108,14 +109,61 @@ def clear_wrong_pins(conn: sqlite3.Connection, guide_id: str) -> None:
         conn.execute("DELETE FROM sign_in_failures WHERE guide_id = ?", (guide_id,))
 
 
+# -- what HQ said about guides and the brand (kept in sync_state) ----------------------------
+
+
+def _state(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM sync_state WHERE key = ?", (key,)).fetchone()
+    return None if row is None else row[0]
+
+
+def _set_state(conn: sqlite3.Connection, key: str, value: str) -> None:
+    with transaction(conn):
+        conn.execute(
+            "INSERT INTO sync_state (key, value) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+
+def locked_at_hq(conn: sqlite3.Connection) -> frozenset[str]:
+    """Guides HQ has locked (too many wrong PINs anywhere): no offline sign-in for them
+    until HQ unlocks them (hello's ``locked_guides``, or HQ's answer to a sign-in)."""
+    try:
+        found = json.loads(_state(conn, "locked_guides") or "[]")
+    except ValueError:
+        return frozenset()
+    return (
+        frozenset(g for g in found if isinstance(g, str))
+        if isinstance(found, list)
+        else frozenset()
+    )
+
+
+def note_locked_at_hq(conn: sqlite3.Connection, guide_id: str, locked: bool) -> None:
+    """HQ's answer to a sign-in says whether the guide is locked there: keep it until the
+    next hello says otherwise."""
+    now_locked = set(locked_at_hq(conn))
+    if (guide_id in now_locked) == locked:
+        return
+    (now_locked.add if locked else now_locked.discard)(guide_id)
+    _set_state(conn, "locked_guides", json.dumps(sorted(now_locked)))
+
+
+def set_idle_lock_seconds(conn: sqlite3.Connection, seconds: int) -> None:
+    """The brand's idle lock as HQ's sign-in answered it (hello keeps it current too)."""
+    if str(seconds) != _state(conn, "idle_lock_seconds"):
+        _set_state(conn, "idle_lock_seconds", str(int(seconds)))
+
+
 # -- idle lock ---------------------------------------------------------------------------------
 
 
 def idle_lock_seconds(conn: sqlite3.Connection) -> int:
     """After how many idle seconds the app locks itself: HQ's setting, else 5 minutes."""
-    row = conn.execute("SELECT value FROM sync_state WHERE key = 'idle_lock_seconds'").fetchone()
+    value = _state(conn, "idle_lock_seconds")
     try:
-        seconds = int(row[0]) if row is not None and row[0] else DEFAULT_IDLE_LOCK_SECONDS
+        seconds = int(value) if value else DEFAULT_IDLE_LOCK_SECONDS
     except ValueError:
         seconds = DEFAULT_IDLE_LOCK_SECONDS
     return max(seconds, MIN_IDLE_LOCK_SECONDS)

@@ -36,6 +36,7 @@ from app.store.customers import (
     update_customer,
 )
 from app.store.guides import GuideAccount
+from app.store.handovers import HandoverView, latest_handover
 from app.store.tasks import OpenTask, customer_open_tasks
 from app.ui import format as fmt
 from app.ui.customers.dialogs import EditCustomerDialog, FollowUpDialog, FollowUpDraft
@@ -73,6 +74,8 @@ class ProfilePane(QWidget):
         self.session, self.guide = session, guide
         self.profile: CustomerProfile | None = None
         self.open_tasks: tuple[OpenTask, ...] = ()
+        self.handover: HandoverView | None = None  # how the current guide got them
+        self._brief_open = False  # the handover brief unfolded (until moving on)
         self._wanted: str | None = None  # the customer asked for (shown once loaded)
         self._seq = 0  # bumped by every request; older answers are dropped
         self._pending_action: Callable[[], object] | None = None
@@ -162,10 +165,11 @@ class ProfilePane(QWidget):
             self._revealed = None
         if customer_id != self._wanted:
             self._pending_action = None  # it was meant for another customer
+            self._brief_open = False
         self._wanted = customer_id
         self._seq += 1
         if customer_id is None:
-            self.profile, self.open_tasks = None, ()
+            self.profile, self.open_tasks, self.handover = None, (), None
             self._render()
             return
         seq, today = self._seq, self.session.today()
@@ -173,12 +177,15 @@ class ProfilePane(QWidget):
         def job(conn):  # type: ignore[no-untyped-def]
             profile = customer_profile(conn, customer_id)
             tasks = customer_open_tasks(conn, customer_id, today=today) if profile else []
-            return profile, tuple(tasks)
+            handover = latest_handover(conn, customer_id) if profile else None
+            return profile, tuple(tasks), handover
 
-        def arrived(answer: tuple[CustomerProfile | None, tuple[OpenTask, ...]]) -> None:
+        def arrived(
+            answer: tuple[CustomerProfile | None, tuple[OpenTask, ...], HandoverView | None],
+        ) -> None:
             if seq != self._seq:
                 return  # the guide moved on meanwhile
-            self.profile, self.open_tasks = answer
+            self.profile, self.open_tasks, self.handover = answer
             self._render()
             self.loaded.emit(customer_id)
             action, self._pending_action = self._pending_action, None
@@ -228,6 +235,8 @@ class ProfilePane(QWidget):
                 heading.setProperty("section", name)
             widgets.append(heading)
 
+        if self.handover is not None and self.handover.customer_id == p.id:
+            widgets.append(self._handover_box(self.handover))
         if p.pending_changes:
             pending = plain_label(
                 self.tr("Changes for this customer waiting to sync: {n}").format(
@@ -353,6 +362,84 @@ class ProfilePane(QWidget):
                 lines.append(plain_label(f"{i.name} ×{i.qty}{price}", "purchaseItem"))
             rows.addWidget(_entry("purchaseEntry", lines))
         return widgets
+
+    def _handover_box(self, h: HandoverView) -> QWidget:
+        """The line "inherited from 王芳 on 2026-12-02", a one-line summary of the brief, and the
+        brief itself behind a toggle (short by default: the guide may have a customer in
+        front of them)."""
+        brief = h.brief
+        box = QFrame()
+        box.setObjectName("handoverBox")
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        title = self.tr("Inherited from {name} on {day}").format(
+            name=h.from_guide_name or self.tr("HQ"), day=fmt.day(h.moved_at)
+        )
+        if h.reason == "departure":
+            title += " " + self.tr("(the former guide has left)")
+        head = QHBoxLayout()
+        head.addWidget(_bold(plain_label(title, "profileInherited")), 1)
+        toggle = QPushButton(self.tr("Handover brief"))
+        toggle.setObjectName("handoverBriefToggle")
+        toggle.setCheckable(True)
+        toggle.setChecked(self._brief_open)
+        head.addWidget(toggle)
+        column.addLayout(head)
+        column.addWidget(plain_label(self._brief_summary(brief), "handoverSummary"))
+
+        details = QWidget()
+        details.setObjectName("handoverBrief")
+        lines = QVBoxLayout(details)
+        lines.setContentsMargins(0, 0, 0, 0)
+        lines.setSpacing(2)
+        last = brief.get("last_contact") or None
+        if last:
+            lines.addWidget(
+                plain_label(
+                    self.tr("Last conversation: {day} · {channel}: “{text}”").format(
+                        day=fmt.day(last.get("on")),
+                        channel=channel_label(last.get("channel")),
+                        text=last.get("text") or "",
+                    ),
+                    "briefLastContact",
+                )
+            )
+        open_tasks = "; ".join(
+            t.get("title", "") + (f" ({t['due_on']})" if t.get("due_on") else "")
+            for t in brief.get("open_tasks") or ()
+        )
+        booked = "; ".join(
+            f"{fmt.day_time(a.get('starts_at'))} {a.get('purpose') or ''}".strip()
+            for a in brief.get("appointments") or ()
+        )
+        for name, text, value in (
+            ("briefOpenTasks", self.tr("Open tasks: {value}"), open_tasks),
+            ("briefAppointments", self.tr("Appointments: {value}"), booked),
+            ("briefPreferences", self.tr("Preferences: {value}"), brief.get("preferences")),
+            ("briefNote", self.tr("What the former guide noted: {value}"), brief.get("note")),
+            ("briefLastPurchase", self.tr("Last purchase: {value}"), brief.get("last_purchase_on")),
+        ):
+            if value:
+                lines.addWidget(plain_label(text.format(value=value), name))
+        details.setVisible(self._brief_open)
+        column.addWidget(details)
+
+        def unfold(on: bool) -> None:
+            self._brief_open = on
+            details.setVisible(on)
+
+        toggle.toggled.connect(unfold)
+        return box
+
+    def _brief_summary(self, brief: dict) -> str:
+        days = brief.get("days_since_contact")
+        last = brief.get("last_contact") or {}
+        if days is None or not last:
+            return self.tr("No contact recorded before the handover.")
+        return self.tr("Last contact {n} days before the handover, by {channel}.").format(
+            n=days, channel=channel_label(last.get("channel"))
+        )
 
     # -- actions -------------------------------------------------------------------------
 
