@@ -2,6 +2,77 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN" sourcelanguage="en">
 <context>
+    <name>ChangePinDialog</name>
+    <message>
+        <source>Digits only, please.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>At least {min} digits.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>At most {max} digits.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not one digit over and over.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not a straight run such as 123456 or 987654.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The two entries differ. Type the new PIN again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose a PIN different from the one you have.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose a new PIN</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name}, your PIN must change before you carry on: at least {n} digits, not one digit repeated, not a straight run such as 123456.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New PIN</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New PIN again</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation type="unfinished">保存</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished">取消</translation>
+    </message>
+    <message>
+        <source>Saving at HQ…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>HQ refused this PIN as too easy to guess. Choose another.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your sign-in has expired. Sign in again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>HQ refused the new PIN: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ComingSoonPage</name>
     <message>
         <source>Coming soon</source>
@@ -375,6 +446,10 @@
         <translation>未生效的修改</translation>
     </message>
     <message>
+        <source>Handover</source>
+        <translation>交接</translation>
+    </message>
+    <message>
         <source>Profile edit</source>
         <translation>资料修改</translation>
     </message>
@@ -401,6 +476,14 @@
 </context>
 <context>
     <name>MainWindow</name>
+    <message>
+        <source>Lock</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lock the screen (Ctrl+L)</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message>
         <source>{name} (manager)</source>
         <translation>{name}（店长）</translation>
@@ -605,6 +688,54 @@
         <source>No purchases yet.</source>
         <translation>还没有购买记录。</translation>
     </message>
+    <message>
+        <source>Inherited from {name} on {day}</source>
+        <translation>{day} 继承自 {name}</translation>
+    </message>
+    <message>
+        <source>HQ</source>
+        <translation>总部</translation>
+    </message>
+    <message>
+        <source>(the former guide has left)</source>
+        <translation>（原导购已离职）</translation>
+    </message>
+    <message>
+        <source>Handover brief</source>
+        <translation>交接简报</translation>
+    </message>
+    <message>
+        <source>Last conversation: {day} · {channel}: “{text}”</source>
+        <translation>上次沟通：{day} · {channel}：“{text}”</translation>
+    </message>
+    <message>
+        <source>Open tasks: {value}</source>
+        <translation>待办任务：{value}</translation>
+    </message>
+    <message>
+        <source>Appointments: {value}</source>
+        <translation>预约：{value}</translation>
+    </message>
+    <message>
+        <source>Preferences: {value}</source>
+        <translation>偏好：{value}</translation>
+    </message>
+    <message>
+        <source>What the former guide noted: {value}</source>
+        <translation>原导购备注：{value}</translation>
+    </message>
+    <message>
+        <source>Last purchase: {value}</source>
+        <translation>最近购买：{value}</translation>
+    </message>
+    <message>
+        <source>No contact recorded before the handover.</source>
+        <translation>交接前没有沟通记录。</translation>
+    </message>
+    <message>
+        <source>Last contact {n} days before the handover, by {channel}.</source>
+        <translation>交接前 {n} 天最后一次联系（{channel}）。</translation>
+    </message>
 </context>
 <context>
     <name>RejectedDialog</name>
@@ -640,12 +771,24 @@
         <translation>导购工作台</translation>
     </message>
     <message>
+        <source>Locked</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name} locked this screen. Type the PIN to carry on, or choose another guide.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>PIN</source>
         <translation>PIN 码</translation>
     </message>
     <message>
         <source>Sign in</source>
         <translation>登录</translation>
+    </message>
+    <message>
+        <source>Unlock</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Sync now</source>
@@ -672,8 +815,36 @@
         <translation>正在验证…</translation>
     </message>
     <message>
+        <source>Wrong PIN. Tries left before {name} is paused: {n}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name} is locked at HQ after too many wrong PINs. Ask your store manager or HQ to unlock.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name} can no longer sign in: HQ has disabled this account.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Too many sign-in attempts at HQ. Try again in {time}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>HQ refused the sign-in: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your PIN must change before you can sign in. Sign in again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Too many wrong PINs for {name}. Try again in {time}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Wrong PIN. Tries left before a one-minute pause: {n}</source>
-        <translation>PIN 码不对。再错 {n} 次将暂停一分钟。</translation>
+        <translation type="vanished">PIN 码不对。再错 {n} 次将暂停一分钟。</translation>
     </message>
     <message>
         <source>You can try again now.</source>
@@ -681,7 +852,7 @@
     </message>
     <message>
         <source>Too many wrong PINs. Try again in {s} seconds.</source>
-        <translation>PIN 码错误次数过多，请 {s} 秒后再试。</translation>
+        <translation type="vanished">PIN 码错误次数过多，请 {s} 秒后再试。</translation>
     </message>
 </context>
 <context>
@@ -1191,6 +1362,14 @@ Outcome: {outcome} · Completed {at}</source>
     <message>
         <source>GuideDesk — sign in</source>
         <translation>导购工作台 — 登录</translation>
+    </message>
+    <message>
+        <source>GuideDesk</source>
+        <translation type="unfinished">导购工作台</translation>
+    </message>
+    <message>
+        <source>Your PIN is too short or too easy to guess. HQ cannot be reached now, so you can work with it today; you will be asked to choose a new PIN at your next sign-in while HQ is reachable.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
