@@ -4,6 +4,12 @@ Handlers are plain ``def`` functions (FastAPI runs them in its thread pool; the 
 calls block). Every error is an ``ErrorBody``; bad input is a 4xx with a plain message,
 never a 500. The pull answer is spliced from the change log's stored JSON text: no model
 per row on the way out (a first sync is hundreds of thousands of rows).
+
+Token before body: :class:`TokenFirst` checks the bearer token of every ``/v1/`` request
+but enrolment before anything reads the body, so a request with a bad token is answered
+401 and its body is never read by the app (uvicorn drops it), however big; it also
+rate-limits enrolment per client address and overall (``sync/hq/ratelimit.py``), and
+:func:`create_app`'s sign-in rate-limits PIN checks per terminal and per guide.
 """
 
 from __future__ import annotations
@@ -27,10 +33,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sync import protocol
-from sync.hq import auth
+from sync.hq import auth, ratelimit
+from sync.hq.sessions import GuideSession
 from sync.hq.storage import (
     HQStorage,
     InvalidCursor,
+    NotFound,
     ResetRequired,
     StorageError,
     TerminalRecord,
@@ -47,15 +55,49 @@ _JSON = "application/json"
 class HQError(Exception):
     """An answer other than success, in the protocol's ``ErrorBody`` shape."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.extra = extra or {}  # ErrorBody's optional fields (remaining_tries, …)
+        self.headers = headers
 
 
-def _error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"error": code, "message": message})
+def _error(
+    status: int,
+    code: str,
+    message: str,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    content = {"error": code, "message": message}
+    content.update({k: v for k, v in (extra or {}).items() if v is not None})
+    return JSONResponse(status_code=status, content=content, headers=headers)
+
+
+def _refused(failure: auth.AuthFailure) -> HQError:
+    extra = {"remaining_tries": failure.remaining_tries}
+    return HQError(failure.status, failure.code, failure.message, extra=extra)
+
+
+def _rate_limited(wait: float) -> HQError:
+    seconds = ratelimit.retry_after(wait)
+    return HQError(
+        429,
+        "rate_limited",
+        f"尝试太频繁，请 {seconds} 秒后再试 / too many tries: retry in {seconds} s",
+        extra={"retry_after": seconds},
+        headers={"Retry-After": str(seconds)},
+    )
 
 
 def check_protocol(version: Any) -> None:
@@ -138,6 +180,74 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
+# Endpoints under /v1/ that take no terminal token (everything else there needs one).
+PUBLIC_PATHS = frozenset({"/v1/enroll"})
+
+
+class TokenFirst:
+    """Check the terminal token of a POST to a ``/v1/`` endpoint before its body is read.
+
+    A bad, expired or revoked token is answered at once and ``receive`` is never called
+    (uvicorn discards the unread body); a good one is handed to the endpoint in
+    ``request.state.terminal``, so it is looked up once. Enrolment takes no token: it is
+    rate-limited here instead, per client address and overall, also before its body.
+    Other paths and methods go on untouched (an unknown path is a 404, a GET a 405).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        store: HQStorage,
+        clock: Callable[[], datetime],
+        limiters: ratelimit.Limiters,
+        api: FastAPI,
+    ) -> None:
+        self.app = app
+        self.store = store
+        self.clock = clock
+        self.limiters = limiters
+        # Built when the first request arrives, after every route is registered.
+        self.gated = frozenset(
+            getattr(route, "path", "")
+            for route in api.routes
+            if getattr(route, "path", "").startswith("/v1/")
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path not in self.gated or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        if path in PUBLIC_PATHS:
+            client = (scope.get("client") or ("?", 0))[0]
+            wait = ratelimit.first_wait(
+                (self.limiters.enroll_per_client, client),
+                (self.limiters.enroll_overall, "*"),
+            )
+            if wait > 0:
+                refusal = _rate_limited(wait)
+                response = _error(
+                    refusal.status, refusal.code, refusal.message, refusal.extra, refusal.headers
+                )
+                await response(scope, receive, send)
+                return
+            await self.app(scope, receive, send)
+            return
+        header = None
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                header = value.decode("latin-1")
+        try:
+            terminal = await anyio.to_thread.run_sync(
+                auth.authenticate, self.store, header, self.clock()
+            )
+        except auth.AuthFailure as failure:
+            await _error(failure.status, failure.code, failure.message)(scope, receive, send)
+            return
+        state = {**scope.get("state", {}), "terminal": terminal}
+        await self.app({**scope, "state": state}, receive, send)
+
+
 def _validation_message(exc: RequestValidationError) -> str:
     parts = []
     for error in exc.errors()[:5]:
@@ -151,10 +261,15 @@ def create_app(
     *,
     clock: Callable[[], datetime] = utc_now,
     storage: HQStorage | None = None,
+    limits: ratelimit.Limits | None = None,
 ) -> FastAPI:
-    """The HQ ASGI app over the database at ``db_url`` (migrated on creation)."""
+    """The HQ ASGI app over the database at ``db_url`` (migrated on creation).
+
+    ``limits``: the rate limits of this process (:class:`~sync.hq.ratelimit.Limits`),
+    kept in memory on ``clock``."""
     store = storage or HQStorage(db_url, clock=clock)
     store.migrate()
+    limiters = ratelimit.Limiters(limits or ratelimit.Limits(), lambda: clock().timestamp())
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -172,28 +287,45 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.storage = store
+    app.state.limiters = limiters
     app.add_middleware(BodyLimit, max_bytes=protocol.MAX_BODY_BYTES)
+    # Added last, so it runs first: the token is checked before BodyLimit reads a byte.
+    app.add_middleware(TokenFirst, store=store, clock=clock, limiters=limiters, api=app)
     _install_error_handlers(app)
     bearer = HTTPBearer(auto_error=False, description="the terminal token from /v1/enroll")
     errors: dict[int | str, dict[str, Any]] = {
-        code: {"model": protocol.ErrorBody} for code in (400, 401, 403, 409, 413, 422, 426)
+        code: {"model": protocol.ErrorBody}
+        for code in (400, 401, 403, 409, 413, 422, 423, 426, 429)
     }
 
     def authenticated_terminal(
+        request: Request,
         credentials: HTTPAuthorizationCredentials | None = Depends(bearer),  # noqa: B008
     ) -> TerminalRecord:
-        """The terminal a request comes from: 401 unknown or missing token, 403 revoked.
-
-        A plain ``def``: the token lookup blocks, so FastAPI runs it in its thread pool.
-        FastAPI solves dependencies before it validates the body, so a request with a bad
-        token is refused before its body is looked at; the protocol version is checked in
-        the handler, after this (an old terminal with a bad token hears 401 first).
+        """The terminal a request comes from: 401 unknown, missing or expired token, 403
+        revoked. :class:`TokenFirst` has checked it before the body was read; the lookup
+        here is for an app mounted without it. The protocol version is checked in the
+        handler, after this (an old terminal with a bad token hears 401 first).
         """
+        checked = getattr(request.state, "terminal", None)
+        if isinstance(checked, TerminalRecord):
+            return checked
         header = f"Bearer {credentials.credentials}" if credentials else None
         try:
             return auth.authenticate(store, header)
         except auth.AuthFailure as failure:
-            raise HQError(failure.status, failure.code, failure.message) from None
+            raise _refused(failure) from None
+
+    def guide_session(
+        request: Request,
+        terminal: TerminalRecord = Depends(authenticated_terminal),  # noqa: B008
+    ) -> GuideSession:
+        """The guide session of the ``X-GuideDesk-Session`` header: 401 session_invalid
+        (none, unknown, another terminal's, ended), 403 guide_disabled, 423 guide_locked."""
+        try:
+            return store.guide_session(terminal, request.headers.get(protocol.SESSION_HEADER))
+        except auth.AuthFailure as failure:
+            raise _refused(failure) from None
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
@@ -229,14 +361,94 @@ def create_app(
     ) -> Response:
         check_protocol(body.protocol)
         store.touch_terminal(terminal)
+        now = clock()
+        rotate_after, should_rotate = terminal.rotation(now)
         return _json_response(
             {
                 "terminal_id": terminal.id,
                 "store_id": terminal.store_id,
-                "server_time": iso(clock()),
+                "server_time": iso(now),
                 "protocol": protocol.PROTOCOL_VERSION,
+                "token_expires_at": terminal.token_expires_at,
+                "rotate_after": rotate_after,
+                "should_rotate": should_rotate,
+                "idle_lock_seconds": store.idle_lock_seconds(),
+                "locked_guides": store.locked_guides(terminal.store_id),
             }
         )
+
+    @app.post("/v1/rotate-token", response_model=protocol.RotateTokenResponse, responses=errors)
+    def rotate_token(
+        body: protocol.RotateTokenRequest,
+        terminal: TerminalRecord = Depends(authenticated_terminal),  # noqa: B008
+    ) -> Response:
+        check_protocol(body.protocol)
+        try:
+            token, expires_at = store.rotate_token(terminal)
+        except StorageError as exc:
+            raise HQError(409, "bad_request", f"请重试 / {exc}") from None
+        return _json_response({"token": token, "expires_at": expires_at})
+
+    @app.post("/v1/sign-in", response_model=protocol.SignInResponse, responses=errors)
+    def sign_in(
+        body: protocol.SignInRequest,
+        terminal: TerminalRecord = Depends(authenticated_terminal),  # noqa: B008
+    ) -> Response:
+        check_protocol(body.protocol)
+        wait = ratelimit.first_wait(
+            (limiters.sign_in_per_terminal, terminal.id),
+            (limiters.sign_in_per_guide, body.guide_id),
+        )
+        if wait > 0:
+            raise _rate_limited(wait)
+        try:
+            signed = store.sign_in(terminal, body.guide_id, body.pin)
+        except auth.AuthFailure as failure:
+            raise _refused(failure) from None
+        return _json_response(
+            {
+                "session": signed.session,
+                "expires_at": signed.expires_at,
+                "guide_id": signed.guide_id,
+                "must_change_pin": signed.must_change_pin,
+                "idle_lock_seconds": signed.idle_lock_seconds,
+            }
+        )
+
+    @app.post("/v1/sign-out", response_model=protocol.OkResponse, responses=errors)
+    def sign_out(
+        body: protocol.SignOutRequest,
+        session: GuideSession = Depends(guide_session),  # noqa: B008
+    ) -> Response:
+        check_protocol(body.protocol)
+        store.sign_out(session)
+        return _json_response({"ok": True})
+
+    @app.post("/v1/change-pin", response_model=protocol.OkResponse, responses=errors)
+    def change_pin(
+        body: protocol.ChangePinRequest,
+        session: GuideSession = Depends(guide_session),  # noqa: B008
+    ) -> Response:
+        check_protocol(body.protocol)
+        try:
+            store.change_pin(session, body.new_pin)
+        except auth.AuthFailure as failure:
+            raise _refused(failure) from None
+        return _json_response({"ok": True})
+
+    @app.post("/v1/unlock-guide", response_model=protocol.OkResponse, responses=errors)
+    def unlock_guide(
+        body: protocol.UnlockGuideRequest,
+        session: GuideSession = Depends(guide_session),  # noqa: B008
+    ) -> Response:
+        check_protocol(body.protocol)
+        try:
+            store.unlock_guide(body.guide_id, by=session)
+        except auth.AuthFailure as failure:
+            raise _refused(failure) from None
+        except NotFound:
+            raise HQError(404, "not_found", f"没有这位导购 / no guide {body.guide_id}") from None
+        return _json_response({"ok": True})
 
     @app.post("/v1/push", response_model=protocol.PushResponse, responses=errors)
     def push(
@@ -294,7 +506,7 @@ def _json_response(content: dict[str, Any]) -> Response:
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HQError)
     async def hq_error(_request: Request, exc: HQError) -> JSONResponse:
-        return _error(exc.status, exc.code, exc.message)
+        return _error(exc.status, exc.code, exc.message, exc.extra, exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,13 +1,23 @@
 """Who may push what: HQ's rule table for mutations from terminals (pure, no I/O).
 
-A terminal's token proves only which store's terminal is speaking; the mutation names
-the guide who acted. HQ enforces what the terminal's UI promises:
+A terminal's token proves which store's terminal is speaking; the mutation names the
+guide who acted and, when the guide signed in at HQ, carries the session HQ issued then
+(``Mutation.session``, sync/hq/sessions.py), which proves who typed the PIN. HQ enforces
+what the terminal's UI promises:
 
 ====================================  ==============================================
 the acting guide …                    outcome
 ====================================  ==============================================
 is unknown, or of another store       rejected: not a guide of this store
 has left (inactive)                   accepted only for edits made before they left
+names a session that does not check   rejected: the session is unknown, of another
+out (:func:`check_session`)           terminal or guide, or the edit was made outside
+                                      it (issued_at - skew … end + skew; the end is
+                                      its expiry or an earlier sign-out, lock or PIN
+                                      change)
+sent no session (signed in offline)   judged by the rest of this table; recorded as
+                                      signed_in 'offline' (with a session: 'hq')
+is locked (too many wrong PINs)       accepted only for edits made before the lock
 is not a manager, op is manager-only  rejected: only the store manager (店长) may
 owns the customer now                 accepted
 manages the customer's store now      accepted
@@ -22,8 +32,10 @@ anyone else                           rejected: not this guide's customer
 minutes before HQ moved the customer still lands, attributed to its author, and the old
 terminal is told why anything typed after the move is refused. A ``created_at`` later
 than HQ's clock by more than :data:`FUTURE_LIMIT` is refused outright (a wrong clock
-would otherwise pin a record to the top of every list). Which person typed the PIN is
-not provable here yet; the guide a terminal names is taken as the actor.
+would otherwise pin a record to the top of every list). An edit made offline names its
+guide without proof: HQ still applies every rule above to it, and the ``mutations``
+table says it was signed in offline, so HQ knows which edits a PIN check at HQ vouches
+for (``signed_in = 'hq'``, ``session_id``) and which the terminal's own check did.
 """
 
 from __future__ import annotations
@@ -88,6 +100,45 @@ def check_guide(
             )
     if declared.manager_only and not guide["is_manager"]:
         return _deny("只有店长可以这样做", "only the store manager may do this")
+    return ALLOW
+
+
+def check_session(
+    session: Mapping[str, Any] | None,
+    *,
+    guide_id: str,
+    terminal_id: str,
+    made_at: datetime,
+) -> Decision:
+    """A mutation's session (``None``: the session it named is unknown to HQ) proves its
+    guide acted when it was issued to this terminal for this guide and the edit was made
+    while it lasted."""
+    if session is None:
+        return _deny("登录已失效或无效", "the guide session is unknown to HQ: sign in again")
+    if session["terminal_id"] != terminal_id:
+        return _deny("登录不属于本终端", "the guide session was issued to another terminal")
+    if session["guide_id"] != guide_id:
+        return _deny(f"登录不属于导购 {guide_id}", f"the guide session is not guide {guide_id}'s")
+    issued = _moment(session["issued_at"])
+    ends = [m for m in (_moment(session["expires_at"]), _moment(session.get("revoked_at"))) if m]
+    if issued is None or not ends:
+        return _deny("登录已失效或无效", "the guide session is unreadable")
+    if made_at < issued - CLOCK_SKEW or made_at > min(ends) + CLOCK_SKEW:
+        return _deny(
+            "修改时间不在登录期间内",
+            "the edit was made outside its guide session (signed out, expired, or locked)",
+        )
+    return ALLOW
+
+
+def check_lock(locked_at: str | None, *, guide_id: str, made_at: datetime) -> Decision:
+    """A guide locked after too many wrong PINs: edits made since the lock are refused."""
+    locked = _moment(locked_at)
+    if locked is not None and made_at > locked + CLOCK_SKEW:
+        return _deny(
+            f"导购 {guide_id} 已被锁定（多次输错密码），之后的修改不被接受",
+            f"guide {guide_id} is locked after too many wrong PINs: edits made since are refused",
+        )
     return ALLOW
 
 

@@ -20,7 +20,7 @@ from app.domain.tasks import TaskKind
 from sync import records
 from sync.hq.db import _json
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 BRAND_SCOPE = "*"
 
 
@@ -90,6 +90,9 @@ guides = _entity_table(
     "guide",
     # When the guide left (离职): their edits made before then are still accepted.
     _text("left_at", default=None),
+    # The PIN no longer meets the rule (set before it, or a temporary one from HQ): the
+    # next sign-in at HQ answers must_change_pin (sync/hq/sessions.py).
+    sa.Column("pin_must_change", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 products = _entity_table("product")
 customers = _entity_table(
@@ -155,6 +158,36 @@ terminals = sa.Table(
     _text("last_seen_at", default=None),
     _text("cursor", default=None),  # the last cursor the terminal sent: applied up to there
     _text("revoked_at", default=None),
+    # Token rotation (sync/hq/terminals.py): the current token's life; the token it
+    # replaced keeps working until the new one is first used or previous_valid_until.
+    # NULL expiry: a token from before expiry existed (hello asks to rotate it at once).
+    _text("token_issued_at", default=None),
+    _text("token_expires_at", default=None),
+    _text("previous_token_hash", default=None),
+    _text("previous_valid_until", default=None),
+    sa.Index("terminals_previous_token", "previous_token_hash"),
+)
+# Guide sessions (sync/hq/sessions.py): a PIN checked at HQ. ``id`` is the SHA-256 of the
+# secret the terminal holds (what mutations name, never the secret itself).
+guide_sessions = sa.Table(
+    "guide_sessions",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("guide_id", _Id, nullable=False, index=True),
+    sa.Column("terminal_id", _Id, nullable=False),
+    sa.Column("issued_at", sa.Text, nullable=False),
+    sa.Column("expires_at", sa.Text, nullable=False),
+    _text("revoked_at", default=None),
+)
+# Wrong PINs per guide, counted at HQ: ``failures`` in a row since the last good PIN;
+# ``locked_at`` set at the limit, cleared only by an unlock (HQ or the store manager).
+guide_pins = sa.Table(
+    "guide_pins",
+    metadata,
+    sa.Column("guide_id", _Id, primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
+    _text("last_failure_at", default=None),
+    _text("locked_at", default=None),
 )
 enroll_codes = sa.Table(
     "enroll_codes",
@@ -178,6 +211,10 @@ mutations = sa.Table(
     sa.Column("status", sa.Text, nullable=False),  # applied / rejected
     _text("reason"),
     sa.Column("received_at", sa.Text, nullable=False),
+    # Who acted: signed_in 'hq' (a guide session HQ issued: session_id names it) or
+    # 'offline' (the terminal's own PIN check); NULL for mutations from before version 5.
+    _text("session_id", default=None),
+    _text("signed_in", default=None),
 )
 changes = sa.Table(
     "changes",
@@ -319,12 +356,33 @@ def _migrate_v4(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
+def _add_missing_columns(conn: Connection, table: sa.Table) -> None:
+    live = {c["name"] for c in sa.inspect(conn).get_columns(table.name)}
+    for column in table.columns:
+        if column.name not in live:
+            ddl = sa.schema.CreateColumn(column).compile(dialect=conn.dialect)
+            conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {ddl}")
+
+
+def _migrate_v5(conn: Connection) -> None:
+    """Who signed in, provably: guide sessions, wrong PINs per guide, the PIN-must-change
+    flag, token expiry and rotation, the actor of each mutation. Added where missing (a
+    database made at version 5 or later has them already)."""
+    guide_sessions.create(conn, checkfirst=True)
+    guide_pins.create(conn, checkfirst=True)
+    for table in (guides, terminals, mutations):
+        _add_missing_columns(conn, table)
+    for index in terminals.indexes:
+        index.create(conn, checkfirst=True)
+
+
 # (version, what it does, step). Append only; each step runs once, in a write transaction.
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial schema", _migrate_v1),
     (2, "the contract of sync/records.py: columns, NOT NULL, defaults, names", _migrate_v2),
     (3, "task campaigns: store time zones, evidence, review, outcomes", _align_with_contract),
     (4, "handovers (inherited from, the brief) and the audit log of moves", _migrate_v4),
+    (5, "guide sessions, wrong PINs per guide, token rotation, who acted", _migrate_v5),
 ]
 
 

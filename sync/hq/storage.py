@@ -8,7 +8,8 @@ Where things live (every name is also importable from here, as before the split)
 - ``schema``: every table, the migrations, how each wire record maps onto its table;
 - ``tx``: :class:`Tx`, the write transaction every write goes through;
 - ``changelog``: the change log explained, cursors, pull, head, checksums, compaction;
-- ``terminals``: enrolment codes, enrolment, tokens, revocation;
+- ``terminals``: enrolment codes, enrolment, tokens and their rotation, revocation;
+- ``sessions``: guide sign-in at HQ, wrong PINs and locks, guide sessions;
 - ``mutations``: pushed mutations, one module per entity family;
 - ``handover``: moving customers (在职转接) and departing guides (离职继承);
 - ``bulk``: a whole brand at once, the CRM imports, counts.
@@ -90,6 +91,7 @@ from sync.hq.schema import (
     tasks,
     terminals,
 )
+from sync.hq.sessions import Sessions
 from sync.hq.tasks import Tasks
 from sync.hq.terminals import (
     Enrolment,
@@ -153,7 +155,7 @@ __all__ = [
 ]
 
 
-class HQStorage(ChangeLog, Push, Terminals, Handover, Bulk, Tasks):
+class HQStorage(ChangeLog, Push, Terminals, Sessions, Handover, Bulk, Tasks):
     """HQ's database. Thread-safe: every operation checks a connection out of the pool.
 
     Transactions, the schema and master data are here; the rest comes from the mixins:
@@ -318,7 +320,9 @@ class HQStorage(ChangeLog, Push, Terminals, Handover, Bulk, Tasks):
                     " moving a guide between stores is not supported"
                 )
             if current != record:
-                tx.put("guide", [record], scopes=store_id)
+                # A PIN set here meets the rule: no change asked at the next sign-in.
+                extra = {"pin_must_change": False} if verifier else None
+                tx.put("guide", [record], scopes=store_id, extra=extra)
 
     def put_products(self, records: Sequence[Mapping[str, Any]]) -> int:
         with self.write() as tx:

@@ -114,9 +114,9 @@ def hq_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     server.run("init")
     server.run("add-store", "S001", "上海南京西路店")
     server.run("add-store", "S002", "杭州湖滨店")
-    server.run("add-guide", "G001", "王芳", "--store", "S001", "--manager", "--pin", "1234")
-    server.run("add-guide", "G002", "李娜", "--store", "S001", "--pin", "1234")
-    server.run("add-guide", "G003", "陈静", "--store", "S002", "--pin", "1234")
+    server.run("add-guide", "G001", "王芳", "--store", "S001", "--manager", "--pin", "246810")
+    server.run("add-guide", "G002", "李娜", "--store", "S001", "--pin", "246810")
+    server.run("add-guide", "G003", "陈静", "--store", "S002", "--pin", "246810")
     csv = tmp_path / "customers.csv"
     rows = ["customer_id,name,phone,gender,birthday,store,guide,tier,points,tags,joined_at"]
     for i in range(1, 41):

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from sync import protocol, records
-from sync.hq import authz
+from sync.hq import authz, sessions
 from sync.hq.errors import Rejected
 from sync.hq.mutations.appointments import _appointment_create, _appointment_update
 from sync.hq.mutations.audit import _audit_reveal_phone
@@ -66,11 +66,20 @@ class Push:
                 g["id"]: ENTITY_SPECS["guide"].to_record(g) | {"left_at": g["left_at"]}
                 for g in found
             }
+            locks = sessions.locks_of(conn, by_id)
+            for guide_id, locked_at in locks.items():
+                by_id[guide_id]["locked_at"] = locked_at
+            claimed = sessions.sessions_by_secret(
+                conn, {m.session for m in batch if m.id not in seen and m.session}
+            )
         results = []
         for mutation in batch:
             previous = seen.get(mutation.id)
             if previous is None:
-                previous = self._apply_mutation(terminal, mutation, by_id.get(mutation.guide_id))
+                session = claimed.get(mutation.session) if mutation.session else None
+                previous = self._apply_mutation(
+                    terminal, mutation, by_id.get(mutation.guide_id), session
+                )
                 seen[mutation.id] = previous
                 status, reason = previous
             else:
@@ -84,7 +93,11 @@ class Push:
             return _seen_mutations(conn, ids)
 
     def _apply_mutation(
-        self, terminal: TerminalRecord, m: protocol.Mutation, guide: Mapping[str, Any] | None
+        self,
+        terminal: TerminalRecord,
+        m: protocol.Mutation,
+        guide: Mapping[str, Any] | None,
+        session: sessions.GuideSession | None = None,
     ) -> tuple[str, str]:
         now = self.now()
         storable = all(_plain(v) for v in (m.guide_id, m.entity, m.op))
@@ -95,9 +108,12 @@ class Push:
             "entity": m.entity,
             "op": m.op,
             "received_at": now,
+            # Who acted: the HQ session it names (its id, never the secret), or offline.
+            "session_id": session.id if session is not None else None,
+            "signed_in": "hq" if m.session is not None else "offline",
         }
         try:
-            handler, admitted = _admit(terminal, m, guide, self.clock())
+            handler, admitted = _admit(terminal, m, guide, self.clock(), session)
             with self.write() as tx:
                 handler(tx, terminal, guide, admitted, now)
                 tx.conn.execute(mutations.insert().values(**row, status="applied", reason=""))
@@ -143,11 +159,13 @@ def _admit(
     m: protocol.Mutation,
     guide: Mapping[str, Any] | None,
     now: datetime,
+    session: sessions.GuideSession | None = None,
 ) -> tuple[_Handler, protocol.Mutation]:
     """Check a mutation before any transaction: a known kind, plain ids, a sane
-    ``created_at``, a payload that fits its declaration (sync/records.py), and an acting
-    guide who may send it (sync/hq/authz.py). Returns its handler and the mutation;
-    Rejected otherwise. Reasons echo only text that passed.
+    ``created_at``, a payload that fits its declaration (sync/records.py), an acting
+    guide who may send it, and the guide session it names, if any (sync/hq/authz.py;
+    ``session`` is what HQ found for ``m.session``). Returns its handler and the
+    mutation; Rejected otherwise. Reasons echo only text that passed.
 
     (An envelope field that is not valid Unicode at all, such as a lone surrogate in
     ``op``, never gets here: the JSON decoder refuses the whole request with a 422. No
@@ -171,6 +189,15 @@ def _admit(
             declared=declared,
             made_at=made_at,
         )
+    if decision.allowed and made_at is not None and m.session is not None:
+        decision = authz.check_session(
+            _session_facts(session),
+            guide_id=m.guide_id,
+            terminal_id=terminal.id,
+            made_at=made_at,
+        )
+    if decision.allowed and made_at is not None and guide is not None:
+        decision = authz.check_lock(guide.get("locked_at"), guide_id=m.guide_id, made_at=made_at)
     if not decision.allowed:
         raise Rejected(decision.reason)
     try:
@@ -182,6 +209,18 @@ def _admit(
         if moment is not None and not authz.check_made_at(moment, now).allowed:
             raise Rejected(f"时间在未来 / payload field {name!r} is in the future")
     return handler, m
+
+
+def _session_facts(session: sessions.GuideSession | None) -> dict[str, Any] | None:
+    if session is None:
+        return None
+    return {
+        "guide_id": session.guide_id,
+        "terminal_id": session.terminal_id,
+        "issued_at": session.issued_at,
+        "expires_at": session.expires_at,
+        "revoked_at": session.revoked_at,
+    }
 
 
 # Payload fields that say when something happened: never far in the future.

@@ -24,8 +24,8 @@ def hq_db(sqlite_url: str) -> str:
         ["init"],
         ["add-store", "S001", "上海南京西路店", "--city", "上海"],
         ["add-store", "S002", "杭州湖滨店"],
-        ["add-guide", "G001", "王芳", "--store", "S001", "--manager", "--pin", "1234"],
-        ["add-guide", "G002", "李娜", "--store", "S001", "--pin", "1234"],
+        ["add-guide", "G001", "王芳", "--store", "S001", "--manager", "--pin", "246810"],
+        ["add-guide", "G002", "李娜", "--store", "S001", "--pin", "246810"],
         ["add-guide", "G003", "陈静", "--store", "S002"],
     ):
         assert cli.main([*args, "--db", sqlite_url]) == 0, args

@@ -36,9 +36,9 @@ def hq_process(tmp_path: Path, db_url: str) -> Iterator[EmbeddedHQ]:
         ("init",),
         ("add-store", "S001", "上海南京西路店"),
         ("add-store", "S002", "杭州湖滨店"),
-        ("add-guide", "G001", "王芳", "--store", "S001", "--manager", "--pin", "1234"),
-        ("add-guide", "G002", "李娜", "--store", "S001", "--pin", "1234"),
-        ("add-guide", "G003", "陈静", "--store", "S002", "--pin", "1234"),
+        ("add-guide", "G001", "王芳", "--store", "S001", "--manager", "--pin", "246810"),
+        ("add-guide", "G002", "李娜", "--store", "S001", "--pin", "246810"),
+        ("add-guide", "G003", "陈静", "--store", "S002", "--pin", "246810"),
     ):
         done = server.cli(*args)
         assert done.returncode == 0, done.stderr
