@@ -34,13 +34,14 @@ def _open_ui(args: argparse.Namespace, *, guide_id: str | None = None) -> int:
     from app.ui.app import UiContext, run
 
     db_file = _db_file(args)
-    make_engine = terminal.engine_factory(db_file) if terminal.is_enrolled(db_file) else None
+    enrolled = terminal.is_enrolled(db_file)
     ctx = UiContext(
         db_path=db_file,
         lang=args.lang,
         guide_id=guide_id,
-        make_engine=make_engine,
+        make_engine=terminal.engine_factory(db_file) if enrolled else None,
         sync_interval_s=args.sync_interval,
+        authority=terminal.GuideAuthority() if enrolled else None,
     )
     return run(ctx, [sys.argv[0]])
 

@@ -122,7 +122,10 @@ class GuideAuthority:
 
         replica = TerminalReplica(conn, clock=utc_now)
         terminal_id, server = replica.get_state("terminal_id"), replica.get_state("server")
-        token = credentials.load_token(terminal_id) if terminal_id else None
+        try:
+            token = credentials.load_token(terminal_id) if terminal_id else None
+        except credentials.CredentialError as exc:  # the keyring is away: so is HQ, for us
+            raise client.OfflineError(str(exc)) from exc
         if not (server and token):
             raise client.OfflineError("本终端没有可用的凭证 (no terminal credential)")
         options: dict[str, Any] = {"transport": self.transport}

@@ -4,6 +4,12 @@ It builds the QApplication, loads the Chinese translation (unless ``lang='en'``)
 the style sheet, opens the session (connections and lanes), shows the sign-in screen —
 or goes straight to the workbench when ``guide_id`` is given (``guidedesk demo``) — and
 starts syncing when the terminal is enrolled.
+
+One window per signed-in guide: when a second guide signs in at the first one's lock
+screen, the first window is set aside — hidden, locked, its dialogs and what was typed
+in them kept — and comes back when its guide signs in again. Signing out closes the
+guide's window (and its dialogs) and ends their HQ session; nothing already queued in
+the outbox changes.
 """
 
 from __future__ import annotations
@@ -16,13 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QTranslator
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app.store.guides import GuideAccount, get_guide
 from app.ui.errors import ErrorReporter, install_excepthook
 from app.ui.main_window import MainWindow
 from app.ui.session import Session, utc_now
-from app.ui.sign_in import SignInView
+from app.ui.sign_in import SignInView, sign_out
 from app.ui.sync_panel import SyncController
 from app.ui.widgets import icon
 from resources.paths import STYLE_SHEET, read_text, translation_path
@@ -40,6 +46,9 @@ class UiContext:
     make_engine: Callable[[], Any] | None = None  # None: terminal not enrolled
     clock: Callable[[], datetime] = field(default=utc_now)
     sync_interval_s: int = 60
+    # Checks a guide's PIN at HQ (app.terminal.GuideAuthority); None: offline sign-in only.
+    authority: Any | None = None
+    idle_seconds: float | None = None  # None: the brand's idle lock (HQ), else 5 minutes
 
 
 def install_translator(app: QCoreApplication, lang: str) -> QTranslator | None:
@@ -66,6 +75,8 @@ class Workbench:
     def __init__(self, ctx: UiContext, session: Session, sync: SyncController) -> None:
         self.ctx, self.session, self.sync = ctx, session, sync
         self.window: QWidget | None = None
+        # Windows of guides another guide took over from at the lock screen, by guide id.
+        self.set_aside: dict[str, MainWindow] = {}
 
     def start(self) -> None:
         guide = get_guide(self.session.conn, self.ctx.guide_id) if self.ctx.guide_id else None
@@ -75,28 +86,90 @@ class Workbench:
             self.open_sign_in()
         self.sync.start()
 
-    def _replace(self, window: QWidget) -> None:
+    def _replace(self, window: QWidget, *, set_aside: bool = False) -> None:
         # Show the new window before closing the old: closing the last one quits the app.
         previous, self.window = self.window, window
         window.show()
-        if previous is not None:
+        if previous is None or previous is window:
+            return
+        if set_aside and isinstance(previous, MainWindow):
+            previous.hide()  # locked, dialogs hidden: kept for its guide
+            self.set_aside[previous.guide.id] = previous
+        else:
             previous.close()
             previous.deleteLater()
 
     def open_sign_in(self) -> SignInView:
-        view = SignInView(self.session)
+        view = SignInView(self.session, authority=self.ctx.authority)
         view.setWindowTitle(QCoreApplication.translate("Workbench", "GuideDesk — sign in"))
         view.resize(720, 560)
-        view.signed_in.connect(self.open_main)
+        view.signed_in.connect(lambda guide, v=view: self._signed_in(guide, v))
         view.sync_requested.connect(self.sync.sync_now)
         self._replace(view)
         return view
 
-    def open_main(self, guide: GuideAccount) -> MainWindow:
-        window = MainWindow(self.session, guide, self.sync)
-        window.sign_out_requested.connect(self.open_sign_in)
-        self._replace(window)
+    def _signed_in(self, guide: GuideAccount, view: SignInView) -> None:
+        window = self.open_main(guide)
+        if view.pin_change_later:
+            self.say_pin_change_later(window)
+
+    def open_main(self, guide: GuideAccount, *, set_aside: bool = False) -> MainWindow:
+        """The guide's window: the one set aside for them (unlocked), else a new one."""
+        window = self.set_aside.pop(guide.id, None)
+        if window is not None:
+            self._replace(window, set_aside=set_aside)
+            window.unlock()
+            return window
+        window = MainWindow(
+            self.session,
+            guide,
+            self.sync,
+            authority=self.ctx.authority,
+            idle_seconds=self.ctx.idle_seconds,
+        )
+        window.sign_out_requested.connect(lambda w=window: self.sign_out(w))
+        window.switch_guide_requested.connect(lambda g, w=window: self._switch(w, g))
+        self._replace(window, set_aside=set_aside)
         return window
+
+    def _switch(self, window: MainWindow, guide: GuideAccount) -> None:
+        """Another guide signed in at ``window``'s lock screen."""
+        screen = window.lock_screen
+        later = screen is not None and screen.pin_change_later
+        opened = self.open_main(guide, set_aside=True)
+        if later:
+            self.say_pin_change_later(opened)
+
+    def sign_out(self, window: MainWindow) -> None:
+        guide_id, authority, now = window.guide.id, self.ctx.authority, self.session.clock()
+        self.session.write.run(lambda conn: sign_out(conn, authority, guide_id, now))
+        self.open_sign_in()
+
+    def say_pin_change_later(self, window: QWidget) -> QMessageBox:
+        """Signed in offline with a PIN that must change: say when it will be asked."""
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            QCoreApplication.translate("Workbench", "GuideDesk"),
+            QCoreApplication.translate(
+                "Workbench",
+                "Your PIN is too short or too easy to guess. HQ cannot be reached now, so "
+                "you can work with it today; you will be asked to choose a new PIN at "
+                "your next sign-in while HQ is reachable.",
+            ),
+            QMessageBox.StandardButton.Ok,
+            window,
+        )
+        box.setObjectName("pinChangeLater")
+        box.open()
+        return box
+
+    def close_all(self) -> None:
+        """Close every window of this workbench (the app quits; tests clean up)."""
+        for window in [*self.set_aside.values(), self.window]:
+            if window is not None:
+                window.close()
+                window.deleteLater()
+        self.set_aside.clear()
 
 
 def run(ctx: UiContext, argv: list[str]) -> int:

@@ -1,23 +1,43 @@
 """The workbench window: navigation rail, pages, the sync status line, global keys.
 
 It only assembles: each page is its own module and listens to the change hub itself.
-Keys: Ctrl+F / F3 search customers from anywhere, Esc clears the search, F5 syncs now.
+Keys: Ctrl+F / F3 search customers from anywhere, Esc clears the search, F5 syncs now,
+Ctrl+L (or the lock button) locks.
+
+Locking (also after the brand's idle time, ``app.ui.lock.IdleWatch``) puts a lock screen
+in place of the rail and the pages, and hides the window's open dialogs — hidden, not
+closed: what the guide typed in them is still there when the same guide unlocks. Another
+guide may sign in from the lock screen: the window asks to be set aside
+(``switch_guide_requested``), still locked, with its dialogs, until its guide comes back.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal, Slot
+import shiboken6
+from PySide6.QtCore import QSize, Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QStackedWidget, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QHBoxLayout,
+    QMainWindow,
+    QStackedWidget,
+    QToolButton,
+    QWidget,
+)
 
 from app.store.guides import GuideAccount
 from app.store.replica import sync_status
+from app.store.sessions import idle_lock_seconds
 from app.ui.customers.book import CustomerBook
+from app.ui.lock import IdleWatch
 from app.ui.navigation import SECTIONS, ComingSoonPage, NavRail
 from app.ui.session import Session
+from app.ui.sign_in import SignInView
 from app.ui.sync_panel import SyncController, SyncProgressBar, SyncStatusLabel
+from app.ui.widgets import icon
 
 if TYPE_CHECKING:
     from app.ui.tasks.page import TasksPage
@@ -25,6 +45,8 @@ if TYPE_CHECKING:
 
 class MainWindow(QMainWindow):
     sign_out_requested = Signal()
+    switch_guide_requested = Signal(object)  # GuideAccount who signed in at the lock screen
+    locked_changed = Signal(bool)
 
     def __init__(
         self,
@@ -32,10 +54,19 @@ class MainWindow(QMainWindow):
         guide: GuideAccount,
         sync: SyncController,
         parent: QWidget | None = None,
+        *,
+        authority: Any | None = None,
+        idle_seconds: float | None = None,
+        idle_tick_ms: int = 1000,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.session, self.guide, self.sync = session, guide, sync
+        self.authority = authority
+        self.lock_screen: SignInView | None = None
+        self._hidden_dialogs: list[QDialog] = []
+        # None: the brand's delay from the store (HQ's hello), read again after each sync.
+        self._fixed_idle = idle_seconds
 
         self.customers = CustomerBook(session, guide)
         # The Tasks page is built when first shown: its queries must not queue ahead of
@@ -51,13 +82,18 @@ class MainWindow(QMainWindow):
         self.rail.chosen.connect(self.show_section)
         self.rail.sign_out.connect(self.sign_out_requested)
 
-        central = QWidget()
-        row = QHBoxLayout(central)
+        self.workspace = QWidget()
+        self.workspace.setObjectName("workspace")
+        row = QHBoxLayout(self.workspace)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(0)
         row.addWidget(self.rail)
         row.addWidget(self.stack, 1)
-        self.setCentralWidget(central)
+        # The workspace, or the lock screen in its place: nothing of it shows when locked.
+        self.screens = QStackedWidget()
+        self.screens.setObjectName("screens")
+        self.screens.addWidget(self.workspace)
+        self.setCentralWidget(self.screens)
 
         self.sync_status = SyncStatusLabel(session, sync)
         self.sync_progress = SyncProgressBar(session, sync)
@@ -65,6 +101,15 @@ class MainWindow(QMainWindow):
         bar.setSizeGripEnabled(False)
         bar.addWidget(self.sync_status, 1)
         bar.addPermanentWidget(self.sync_progress)
+        self.lock_button = QToolButton()
+        self.lock_button.setObjectName("lockButton")
+        self.lock_button.setText(self.tr("Lock"))
+        self.lock_button.setToolTip(self.tr("Lock the screen (Ctrl+L)"))
+        self.lock_button.setIcon(icon("lock"))
+        self.lock_button.setIconSize(QSize(18, 18))
+        self.lock_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.lock_button.clicked.connect(self.lock)
+        bar.addPermanentWidget(self.lock_button)
 
         for keys, slot in (
             (QKeySequence.StandardKey.Find, self.focus_search),
@@ -73,6 +118,17 @@ class MainWindow(QMainWindow):
             (QKeySequence(Qt.Key.Key_Escape), self.clear_search),
         ):
             QShortcut(keys, self, activated=slot)
+        # Ctrl+L locks from a dialog of this window too; only the window in use has it
+        # enabled (a set-aside window's would make the key ambiguous).
+        self._lock_key = QShortcut(QKeySequence("Ctrl+L"), self, activated=self.lock)
+        self._lock_key.setContext(Qt.ShortcutContext.ApplicationShortcut)
+
+        self.idle = IdleWatch(
+            session.clock, self._idle_seconds(), tick_ms=idle_tick_ms, parent=self
+        )
+        self.idle.idle.connect(self.lock)
+        sync.finished.connect(self._sync_finished)
+        self.idle.start()
 
         self._set_title()
         self.show_section("customers")
@@ -113,8 +169,93 @@ class MainWindow(QMainWindow):
         elif key == "tasks":
             self.tasks.today.task_list.setFocus()
 
+    # -- the lock ---------------------------------------------------------------------------
+
+    @property
+    def locked(self) -> bool:
+        return self.lock_screen is not None
+
+    def _idle_seconds(self) -> float:
+        if self._fixed_idle is not None:
+            return self._fixed_idle
+        return idle_lock_seconds(self.session.conn)
+
+    @Slot(object)
+    def _sync_finished(self, _report: object) -> None:
+        self.idle.set_seconds(self._idle_seconds())  # hello may have brought the brand's
+
+    def _open_dialogs(self) -> list[QDialog]:
+        """The dialogs showing over this window (a follow-up being typed, an error that
+        names a customer): they go out of sight with the lock."""
+        mine = [d for d in self.findChildren(QDialog) if d.isVisible()]
+        loose = [
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, QDialog) and w.isVisible() and w.parent() is None
+        ]
+        return mine + [d for d in loose if d not in mine]
+
+    @Slot()
+    def lock(self) -> None:
+        """Hide everything of the customers behind the lock screen; dialogs are hidden,
+        not closed (what was typed in them waits for the same guide)."""
+        if self.locked:
+            return
+        self.idle.stop()
+        self._lock_key.setEnabled(False)
+        self._hidden_dialogs = self._open_dialogs()
+        for dialog in self._hidden_dialogs:
+            dialog.hide()
+            # One that finishes while hidden (its save completed, say) stays closed.
+            dialog.finished.connect(lambda _result, d=dialog: self._forget_dialog(d))
+        screen = SignInView(self.session, authority=self.authority, locked_guide=self.guide)
+        screen.signed_in.connect(self._signed_in_at_lock)
+        screen.sync_requested.connect(self.sync.sync_now)
+        self.lock_screen = screen
+        self.screens.addWidget(screen)
+        self.screens.setCurrentWidget(screen)
+        screen.pin.setFocus()
+        self.locked_changed.emit(True)
+
+    @Slot(object)
+    def _signed_in_at_lock(self, guide: GuideAccount) -> None:
+        if guide.id == self.guide.id:
+            self.unlock()
+        else:
+            self.switch_guide_requested.emit(guide)
+
+    def unlock(self) -> None:
+        """The same guide is back: the workspace and the dialogs they left open."""
+        screen, self.lock_screen = self.lock_screen, None
+        if screen is None:
+            return
+        self.screens.setCurrentWidget(self.workspace)
+        self.screens.removeWidget(screen)
+        screen.deleteLater()
+        dialogs, self._hidden_dialogs = self._hidden_dialogs, []
+        for dialog in dialogs:
+            if shiboken6.isValid(dialog):
+                dialog.show()
+        self._lock_key.setEnabled(True)
+        self.idle.start()
+        self.locked_changed.emit(False)
+        if dialogs and shiboken6.isValid(dialogs[-1]) and dialogs[-1].isVisible():
+            dialogs[-1].activateWindow()
+        else:
+            self.activateWindow()
+
+    def _forget_dialog(self, dialog: QDialog) -> None:
+        if dialog in self._hidden_dialogs:
+            self._hidden_dialogs.remove(dialog)
+
+    @property
+    def hidden_dialogs(self) -> list[QDialog]:
+        return [d for d in self._hidden_dialogs if shiboken6.isValid(d)]
+
     @Slot()
     def focus_search(self) -> None:
+        if self.locked:
+            return
         self.show_section("customers")
 
     @Slot()
