@@ -7,6 +7,10 @@ reads the session's clock on a coarse tick rather than restarting a timer on eve
 move: the filter stays a comparison and an assignment, and a test moves a fake clock
 forward instead of waiting minutes.
 
+The same filter hears the lock key, Ctrl+L, wherever the keyboard is — in a dialog of
+the window too, where a window's shortcut would not fire (a window-modal dialog blocks its
+window's shortcuts, even application-wide ones).
+
 The delay is the brand's (HQ's ``idle_lock_seconds``, kept in sync_state; 5 minutes by
 default). What locking does — the lock screen, hiding dialogs — is the main window's.
 """
@@ -16,7 +20,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QKeyEvent
 
 # What a person does to the app. Not focus, paint or timer events: the app does those.
 INPUT_EVENTS = frozenset(
@@ -37,10 +42,15 @@ INPUT_EVENTS = frozenset(
 )
 
 
+LOCK_KEY = Qt.Key.Key_L  # with Ctrl (Cmd on a Mac keyboard): "lock"
+
+
 class IdleWatch(QObject):
-    """Emits ``idle`` once after ``seconds`` without input; ``start`` again to re-arm."""
+    """Emits ``idle`` once after ``seconds`` without input, ``lock_requested`` on Ctrl+L;
+    ``start`` again to re-arm (a stopped watch hears nothing)."""
 
     idle = Signal()
+    lock_requested = Signal()
 
     def __init__(
         self,
@@ -89,8 +99,17 @@ class IdleWatch(QObject):
         return (self.clock() - self._last).total_seconds()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in INPUT_EVENTS:
+        kind = event.type()
+        if kind in INPUT_EVENTS:
             self._last = self.clock()
+            if (
+                kind == QEvent.Type.KeyPress
+                and isinstance(event, QKeyEvent)
+                and event.key() == LOCK_KEY
+                and event.modifiers() == Qt.KeyboardModifier.ControlModifier
+            ):
+                self.lock_requested.emit()
+                return True  # the key is the lock's, not typed anywhere
         return False
 
     @Slot()

@@ -118,15 +118,13 @@ class MainWindow(QMainWindow):
             (QKeySequence(Qt.Key.Key_Escape), self.clear_search),
         ):
             QShortcut(keys, self, activated=slot)
-        # Ctrl+L locks from a dialog of this window too; only the window in use has it
-        # enabled (a set-aside window's would make the key ambiguous).
-        self._lock_key = QShortcut(QKeySequence("Ctrl+L"), self, activated=self.lock)
-        self._lock_key.setContext(Qt.ShortcutContext.ApplicationShortcut)
-
+        # Ctrl+L (from a dialog of this window too) is heard by the idle watch, which
+        # listens only while this window is in use.
         self.idle = IdleWatch(
             session.clock, self._idle_seconds(), tick_ms=idle_tick_ms, parent=self
         )
         self.idle.idle.connect(self.lock)
+        self.idle.lock_requested.connect(self.lock)
         sync.finished.connect(self._sync_finished)
         self.idle.start()
 
@@ -202,7 +200,6 @@ class MainWindow(QMainWindow):
         if self.locked:
             return
         self.idle.stop()
-        self._lock_key.setEnabled(False)
         self._hidden_dialogs = self._open_dialogs()
         for dialog in self._hidden_dialogs:
             dialog.hide()
@@ -214,6 +211,9 @@ class MainWindow(QMainWindow):
         self.lock_screen = screen
         self.screens.addWidget(screen)
         self.screens.setCurrentWidget(screen)
+        # The keys go to the PIN field, even when a dialog had them (kiosk terminals
+        # often run without a window manager to hand focus back).
+        self.activateWindow()
         screen.pin.setFocus()
         self.locked_changed.emit(True)
 
@@ -236,7 +236,6 @@ class MainWindow(QMainWindow):
         for dialog in dialogs:
             if shiboken6.isValid(dialog):
                 dialog.show()
-        self._lock_key.setEnabled(True)
         self.idle.start()
         self.locked_changed.emit(False)
         if dialogs and shiboken6.isValid(dialogs[-1]) and dialogs[-1].isVisible():
