@@ -458,6 +458,32 @@ class HandoverTx:
         return task_id
 
 
+def refresh_brief(tx: Tx, customer_id: str, author: str) -> bool:
+    """A late edit arrived (the former owner typed it offline before the move): the
+    customer's latest handover brief is computed again, so the new owner reads it too.
+    Only when that handover took the customer from ``author``; True if it was redone."""
+    spec = ENTITY_SPECS["handover"]
+    row = (
+        tx.conn.execute(
+            sa.select(spec.table)
+            .where(spec.table.c.customer_id == customer_id)
+            .order_by(spec.table.c.moved_at.desc(), spec.table.c.id.desc())
+            .limit(1)
+        )
+        .mappings()
+        .first()
+    )
+    customer = tx.get("customer", customer_id)
+    if row is None or customer is None or row["from_guide_id"] != author:
+        return False
+    handover = spec.to_record(row)
+    brief = _briefs(tx, [customer])[customer_id]
+    if brief == handover["brief"]:
+        return False
+    tx.put("handover", [{**handover, "brief": brief}], scopes=customer["store_id"])
+    return True
+
+
 # -- the bulk steps ----------------------------------------------------------------------
 
 

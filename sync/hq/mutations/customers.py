@@ -9,6 +9,7 @@ from typing import Any
 
 from app.domain.customers import Channel
 from sync import protocol
+from sync.hq import handover
 from sync.hq.db import _json
 from sync.hq.errors import Rejected
 from sync.hq.mutations.payload import _MAX_TEXT, _customer_for, _field, _record_id, _timestamp
@@ -35,12 +36,14 @@ def _followup_create(
         "created_at": _timestamp(p, "created_at"),
         "task_id": _field(p, "task_id", required=False, max_len=128),
     }
-    tx.insert_if_new(
+    inserted = tx.insert_if_new(
         "followup",
         record,
         scope=customer["store_id"],
         extra={"terminal_id": terminal.id, "received_at": now},
     )
+    if inserted and customer["guide_id"] != guide["id"]:
+        handover.refresh_brief(tx, customer["id"], guide["id"])  # a late edit of the former owner
 
 
 def _customer_update(
@@ -97,3 +100,5 @@ def _customer_update(
         )
     if lost:
         tx.put("conflict", lost, scopes=customer["store_id"])
+    if updated != customer and customer["guide_id"] != guide["id"]:
+        handover.refresh_brief(tx, customer["id"], guide["id"])  # a late edit of the former owner
