@@ -269,18 +269,20 @@ class Sessions:
             )
             if row is None or row["terminal_id"] != terminal.id:
                 raise _session_invalid("unknown guide session")
-            if row["revoked_at"] or row["expires_at"] <= now:
-                raise _session_invalid("the guide session ended")
             guide = conn.execute(
                 sa.select(guides.c.active).where(guides.c.id == row["guide_id"])
             ).first()
             locked = conn.execute(
                 sa.select(guide_pins.c.locked_at).where(guide_pins.c.guide_id == row["guide_id"])
             ).scalar()
+        # The guide's state first: a lock or a departure also ended the session, and the
+        # terminal should say which.
         if guide is None or not guide[0]:
             raise _disabled(row["guide_id"])
         if locked:
             raise _locked(row["guide_id"])
+        if row["revoked_at"] or row["expires_at"] <= now:
+            raise _session_invalid("the guide session ended")
         return _session_record(row)
 
     def sign_out(self, session: GuideSession) -> None:
