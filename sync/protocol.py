@@ -65,6 +65,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
+from app.domain import pin as _pin_rules
 from sync import records as _records
 
 # The records are part of the protocol: re-exported here.
@@ -81,9 +82,10 @@ MAX_BODY_BYTES = 8 * 1024 * 1024
 # Guide sign-in and terminal tokens (HQ's defaults; HQ may be configured otherwise).
 SESSION_HEADER = "X-GuideDesk-Session"
 SESSION_HOURS = 12
-PIN_LOCK_AFTER = 5  # wrong PINs in a row lock that guide (only that guide)
-MIN_PIN_LENGTH = 6  # HQ refuses shorter new PINs; an existing shorter one must change
-MAX_PIN_LENGTH = 12
+PIN_LOCK_AFTER = _pin_rules.MAX_FAILURES  # wrong PINs in a row lock that guide only
+# HQ refuses shorter new PINs; an existing shorter one must change (app/domain/pin.py).
+MIN_PIN_LENGTH = _pin_rules.MIN_PIN_LENGTH
+MAX_PIN_LENGTH = _pin_rules.MAX_PIN_LENGTH
 TOKEN_DAYS = 90
 ROTATION_GRACE_HOURS = 24
 IDLE_LOCK_SECONDS = 300  # the brand's default; HelloResponse says the brand's value
@@ -161,9 +163,10 @@ class HelloResponse(_Message):
     store_id: str
     server_time: str
     protocol: int
-    # This token's expiry, and from when the terminal should rotate it (2/3 of its life
-    # gone); should_rotate is rotate_after <= server_time, for a terminal that trusts no
-    # clock of its own.
+    # This token's expiry, and from when the terminal should rotate it (once a third of
+    # its life is gone; at once for a token with no expiry, from before rotation, or when
+    # the request used a rotated-out token still in its grace); should_rotate says
+    # whether that time has come, for a terminal that trusts no clock of its own.
     token_expires_at: str | None = None
     rotate_after: str | None = None
     should_rotate: bool = False
