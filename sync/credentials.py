@@ -55,6 +55,68 @@ def forget_token(terminal_id: str) -> None:
         raise CredentialError(f"无法从系统钥匙串删除终端凭证：{exc}") from exc
 
 
+# The cache key: 32 random bytes that encrypt the terminal's local database (SQLCipher),
+# one per data folder, kept beside the token and never written to a file. app/store/keys.py
+# creates it on the first open and destroys it when the terminal is wiped.
+CACHE_KEY_BYTES = 32
+
+
+def _cache_key_user(folder_id: str) -> str:
+    return f"cache-key:{folder_id}"
+
+
+def load_cache_key(folder_id: str) -> bytes | None:
+    try:
+        stored = keyring.get_password(SERVICE, _cache_key_user(folder_id))
+    except (KeyringError, RuntimeError) as exc:
+        raise CredentialError(f"无法读取系统钥匙串 (cannot read the keyring): {exc}") from exc
+    if stored is None:
+        return None
+    try:
+        key = bytes.fromhex(stored)
+    except ValueError:
+        key = b""
+    if len(key) != CACHE_KEY_BYTES:
+        raise CredentialError(
+            "系统钥匙串中的本地数据密钥已损坏 (the cache key in the keyring is not a key)"
+        )
+    return key
+
+
+def create_cache_key(folder_id: str) -> bytes:
+    """A new random key, saved and read back (a keyring that loses it would make the cache
+    unreadable at the next start)."""
+    key = secrets.token_bytes(CACHE_KEY_BYTES)
+    try:
+        keyring.set_password(SERVICE, _cache_key_user(folder_id), key.hex())
+    except (KeyringError, RuntimeError) as exc:
+        raise CredentialError(
+            f"无法把本地数据密钥存入系统钥匙串 (cannot keep the cache key in the keyring): {exc}"
+        ) from exc
+    if load_cache_key(folder_id) != key:
+        raise CredentialError(
+            "系统钥匙串读不回本地数据密钥 (the keyring does not give back the cache key)"
+        )
+    return key
+
+
+def forget_cache_key(folder_id: str) -> None:
+    """Destroy the cache key: the encrypted file is then noise, whoever copies it."""
+    try:
+        keyring.delete_password(SERVICE, _cache_key_user(folder_id))
+    except PasswordDeleteError:
+        pass
+    except (KeyringError, RuntimeError) as exc:
+        raise CredentialError(
+            f"无法从系统钥匙串删除本地数据密钥 (cannot delete the cache key): {exc}"
+        ) from exc
+
+
+def in_memory_keyring() -> bool:
+    """The keyring in use is this process's :class:`MemoryKeyring` (the demo, the tests)."""
+    return isinstance(keyring.get_keyring(), MemoryKeyring)
+
+
 class _NotChosenByKeyring:
     """A class attribute that raises when read: keyring deems such a backend not viable."""
 
@@ -108,6 +170,11 @@ def _what_to_do() -> str:
         " persistent keyring backend with PYTHON_KEYRING_BACKEND or in"
         f" {config}, as [backend] default-keyring = module.Class)"
     )
+
+
+def keyring_advice() -> str:
+    """What IT can do when no keyring keeps the token and the cache key."""
+    return _what_to_do()
 
 
 def keyring_problem() -> str | None:

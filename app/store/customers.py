@@ -14,7 +14,6 @@ that must each be a prefix of some token of the customer's ``search_keys``. Two 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -27,6 +26,7 @@ from app.store import outbox
 from app.store.changes import Changes
 from app.store.db import transaction
 from app.store.errors import InvalidEntry
+from app.store.sqlite import driver as sqlite3
 from sync.records import ContractError, check_payload, clean_text
 
 RARE_LIMIT = 2000

@@ -15,9 +15,10 @@ byte.
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+from app.store.sqlite import driver as sqlite3
 
 
 class StoreError(Exception):

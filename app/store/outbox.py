@@ -13,12 +13,12 @@ transaction: signing out or locking later changes nothing already queued.
 from __future__ import annotations
 
 import json
-import sqlite3
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from app.store.sessions import session_for
+from app.store.sqlite import driver as sqlite3
 
 
 @dataclass(frozen=True, slots=True)

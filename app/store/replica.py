@@ -16,7 +16,6 @@ the store does not import the sync package). Rules it keeps:
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -27,6 +26,7 @@ from app.domain.search_keys import customer_search_keys, name_sort_key
 from app.store import outbox
 from app.store.customers import refresh_derived
 from app.store.db import transaction
+from app.store.sqlite import driver as sqlite3
 from sync.records import DECLARATIONS, RECORDS
 
 # entity -> its local table; the columns are the wire record's fields (sync/records.py)

@@ -23,7 +23,6 @@ state when the mutation arrives); what it refuses stays in the outbox with its r
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -37,6 +36,7 @@ from app.store.customers import check_entry
 from app.store.db import transaction
 from app.store.errors import InvalidEntry, StoreError
 from app.store.replica import store_timezone
+from app.store.sqlite import driver as sqlite3
 from sync.records import MUTATIONS, clean_text
 
 CHART_DAYS = 14

@@ -8,12 +8,12 @@ notice, clears the flag here. No Qt here.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
 from app.store.changes import Changes
 from app.store.db import transaction
 from app.store.replica import read_skipped
+from app.store.sqlite import driver as sqlite3
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,6 @@ Figures (2-core build machine, 50 tasks × 5,000 targets of one guide): ``guide_
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -31,6 +30,7 @@ from app.store.changes import Changes
 from app.store.customers import check_entry, followup_record, log_followup, write_followup
 from app.store.db import transaction
 from app.store.errors import InvalidEntry
+from app.store.sqlite import driver as sqlite3
 from sync.records import clean_text
 
 # Targets a guide still has to work: open, or rejected by the manager (reopened).

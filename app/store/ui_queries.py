@@ -6,10 +6,10 @@ Kept apart from ``customers.py`` so the UI's conveniences do not crowd the store
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Any
 
 from app.store.customers import LIST_COLUMNS
+from app.store.sqlite import driver as sqlite3
 
 
 def customer_rows(conn: sqlite3.Connection, customer_ids: list[str]) -> list[tuple[Any, ...]]:

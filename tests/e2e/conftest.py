@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import keyring
 import pytest
 
 from app import terminal
@@ -171,6 +172,18 @@ def subprocess_env(home: Path, keyring_dir: Path) -> dict[str, str]:
         "XDG_DATA_HOME": str(keyring_dir),
         "PYTHONPATH": str(REPO),
     }
+
+
+def share_keyring_with_children(keyring_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """This test process uses the file keyring of ``subprocess_env``'s children, so it can
+    open (decrypt) the data folders they made: the cache key is in that keyring."""
+    from keyrings.alt.file import PlaintextKeyring
+
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+    monkeypatch.setenv("XDG_DATA_HOME", str(keyring_dir))
+    ring = PlaintextKeyring()
+    ring.file_path = str(keyring_dir / "python_keyring" / ring.filename)
+    keyring.set_keyring(ring)  # tests/conftest.py puts the previous one back
 
 
 def guidedesk(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:

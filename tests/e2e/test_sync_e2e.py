@@ -15,8 +15,15 @@ from app import terminal as terminal_services
 from app.store import db, migrations
 from app.store.replica import sync_status
 from sync import client, credentials
+from tests.store.helpers import open_raw
 
-from .conftest import HQ, guidedesk, guidedesk_killed_when, subprocess_env
+from .conftest import (
+    HQ,
+    guidedesk,
+    guidedesk_killed_when,
+    share_keyring_with_children,
+    subprocess_env,
+)
 
 
 def test_second_terminal_sees_the_first_ones_followups(hq: HQ, make_terminal) -> None:
@@ -248,7 +255,7 @@ def test_outbox_from_the_previous_schema_is_pushed_after_upgrade(hq: HQ, make_te
     t.close()
     # Rebuild the file as the previous app version wrote it: schema 1, outbox without guide_id.
     path = t.db_file
-    src = sqlite3.connect(path, isolation_level=None)
+    src = open_raw(path, isolation_level=None)  # the encrypted file, with its key
     state = src.execute("SELECT key, value FROM sync_state").fetchall()
     src.close()
     for suffix in ("", "-wal", "-shm"):
@@ -363,8 +370,11 @@ def pending_in(home) -> int:
         conn.close()
 
 
-def test_client_killed_mid_push_and_mid_pull_converges(hq: HQ, make_terminal, tmp_path) -> None:
+def test_client_killed_mid_push_and_mid_pull_converges(
+    hq: HQ, make_terminal, tmp_path, monkeypatch
+) -> None:
     keyrings = tmp_path / "keyring"
+    share_keyring_with_children(keyrings, monkeypatch)  # the test reads the pusher's outbox
     pusher_home = tmp_path / "pusher"
     env = subprocess_env(pusher_home, keyrings)
     enroll = guidedesk("enroll", "--server", hq.url, "--code", hq.enroll_code("S001"), env=env)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -8,6 +7,7 @@ import pytest
 
 from app.store import db
 from app.store.replica import TerminalReplica
+from app.store.sqlite import driver as sqlite3
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ not a database, a read-only file, a full database) and checked at the store's bo
 from __future__ import annotations
 
 import os
-import sqlite3
 import stat
 from pathlib import Path
 
@@ -16,7 +15,8 @@ import pytest
 
 from app.store import customers, db, errors
 from app.store.replica import TerminalReplica
-from tests.store.helpers import customer_change
+from app.store.sqlite import driver as sqlite3
+from tests.store.helpers import customer_change, open_raw
 
 NOW = "2026-11-22T10:30:00Z"
 
@@ -41,7 +41,7 @@ def filled(tmp_path: Path, clock) -> Path:
 
 
 def test_a_lock_held_by_another_connection_is_store_locked(filled: Path) -> None:
-    holder = sqlite3.connect(filled, isolation_level=None)
+    holder = open_raw(filled, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another writer (say, a stuck sync) holds the lock
     conn = db.connect(filled, busy_timeout_s=0.05)
     try:
@@ -58,6 +58,7 @@ def test_a_lock_held_by_another_connection_is_store_locked(filled: Path) -> None
 
 
 def test_a_file_that_is_not_a_database_is_corrupt(tmp_path: Path) -> None:
+    db.connect(tmp_path / "other.sqlite3").close()  # the folder has its cache key
     path = tmp_path / "terminal.sqlite3"
     path.write_bytes(b"PK\x03\x04 a zip file someone renamed " * 200)
     with pytest.raises(errors.StoreCorrupt) as raised:
@@ -75,7 +76,7 @@ def test_a_folder_in_place_of_the_file_cannot_be_opened(tmp_path: Path) -> None:
 def test_writing_through_a_read_only_opening_is_no_access(filled: Path) -> None:
     # What SQLite does with a file it may not write (it opens it read-only), without
     # depending on file permissions: those do not stop root, who runs many CI containers.
-    conn = sqlite3.connect(f"file:{filled}?mode=ro", uri=True, isolation_level=None)
+    conn = open_raw(filled, f"file:{filled}?mode=ro", isolation_level=None)
     conn.row_factory = sqlite3.Row
     try:
         with pytest.raises(errors.NoAccess) as raised:
@@ -138,8 +139,8 @@ def test_a_bug_keeps_its_own_type(conn: sqlite3.Connection) -> None:
         (sqlite3.SQLITE_CORRUPT, errors.StoreCorrupt),
         (sqlite3.SQLITE_NOTADB, errors.StoreCorrupt),
         (sqlite3.SQLITE_IOERR, errors.DiskError),
-        (sqlite3.SQLITE_IOERR_WRITE, errors.DiskError),  # an extended code
-        (sqlite3.SQLITE_BUSY_SNAPSHOT, errors.StoreLocked),
+        (sqlite3.SQLITE_IOERR | 3 << 8, errors.DiskError),  # SQLITE_IOERR_WRITE, an extended code
+        (sqlite3.SQLITE_BUSY | 2 << 8, errors.StoreLocked),  # SQLITE_BUSY_SNAPSHOT
         (sqlite3.SQLITE_CONSTRAINT, None),  # our bug, not the machine's
         (sqlite3.SQLITE_ERROR, None),
     ],

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from app.store import db, migrations
+from app.store.sqlite import driver as sqlite3
 
 
 def _tables(conn: sqlite3.Connection) -> set[str]:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
-from app.store import customers, outbox
+from app.store import customers, db, outbox
 from app.store.errors import StoreError
 from app.store.replica import TerminalReplica, sync_status
+from app.store.sqlite import driver as sqlite3
 from tests.store.helpers import customer_change
 
 NOW = "2026-11-22T10:30:00Z"
@@ -221,12 +220,18 @@ def test_reset_keeps_outbox_and_unsynced_followups(
     )
 
 
-def test_wipe_leaves_no_personal_data_in_any_file(
-    replica: TerminalReplica, conn: sqlite3.Connection
-) -> None:
+def test_wipe_leaves_no_personal_data_in_any_file(tmp_path, clock, monkeypatch) -> None:
     """A revoked terminal's files hold no name, phone or reversed phone (the tail search key)
-    afterwards: not in the database, not in its WAL, not in -shm or a rollback journal."""
+    afterwards: not in the database, not in its WAL, not in -shm or a rollback journal.
+
+    On a plain (unencrypted) store, so that the check can fail: the product's store is
+    encrypted and its files never hold these bytes (tests/store/test_encryption.py); what
+    the wipe clears here is what the app's open connections still see after a revoke."""
     from pathlib import Path
+
+    monkeypatch.setattr(db, "cache_key_of", lambda path: None)
+    conn = db.connect(tmp_path / "plain.sqlite3")
+    replica = TerminalReplica(conn, clock=clock)
 
     name, phone = "欧阳娜娜", "13912348765"
     secrets = {

@@ -6,7 +6,6 @@ UI tests); the writes against the contract's declaration of their payloads.
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -16,6 +15,7 @@ from app.store import outbox, review
 from app.store.changes import Changes
 from app.store.errors import InvalidEntry
 from app.store.replica import TerminalReplica
+from app.store.sqlite import driver as sqlite3
 from sync.records import MUTATIONS, check_payload
 from tests.store.helpers import customer_change
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from app.store import customers
 from app.store.customers import CustomerQuery, search_customers
 from app.store.replica import TerminalReplica
+from app.store.sqlite import driver as sqlite3
 from tests.store.helpers import customer_change
 
 TODAY = date(2026, 11, 22)  # a Sunday

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 
 import pytest
@@ -12,6 +11,7 @@ from app.store import outbox, tasks
 from app.store.customers import customer_profile
 from app.store.errors import InvalidEntry
 from app.store.replica import TerminalReplica
+from app.store.sqlite import driver as sqlite3
 from sync.records import MUTATIONS, check_payload
 from tests.store.helpers import customer_change
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 
 from app.store import customers, outbox
 from app.store.replica import TerminalReplica
+from app.store.sqlite import driver as sqlite3
 from tests.store.helpers import customer_change
 
 NOW = "2026-11-22T10:30:00Z"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 from pathlib import Path
 
@@ -12,8 +11,10 @@ from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from app.store import errors as store_errors
 from app.store.customers import CustomerNotFound, log_followup
+from app.store.sqlite import driver as sqlite3
 from app.ui.app import install_translator
 from app.ui.errors import ErrorDialog, ErrorReporter, install_excepthook, plain_message
+from tests.store.helpers import open_raw
 
 
 def test_known_failures_have_plain_messages(tmp_path: Path) -> None:
@@ -87,7 +88,7 @@ def test_a_full_disk_while_saving_says_so(qtbot, qapp, session, lang) -> None:
 
 
 def test_a_file_locked_by_another_program_says_wait(qtbot, session) -> None:
-    holder = sqlite3.connect(session.db_path, isolation_level=None)
+    holder = open_raw(session.db_path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another writer holds the file
     try:
         on_write_lane(qtbot, session, lambda conn: conn.execute("PRAGMA busy_timeout = 50"))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import sqlite3
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -29,6 +28,7 @@ from app.store.replica import TerminalReplica
 from app.ui.session import Session
 from app.ui.sync_panel import RejectedDialog
 from app.ui.tasks.team import EvidenceDialog, RowsModel, TeamView
+from tests.store.helpers import open_raw
 from tests.store.test_review import PIXEL, declared_payload, target, team_records
 
 
@@ -229,7 +229,7 @@ def test_a_refused_write_is_said_in_the_view_and_the_comment_is_kept(
     """The guide's completion changed under the manager (a sync): the store refuses."""
     view.tabs.setCurrentIndex(1)
     click_row(qtbot, view.queue, ("T1", "C1"))
-    other = sqlite3.connect(team_path)
+    other = open_raw(team_path)
     with other:
         other.execute(
             "UPDATE task_targets SET status = 'approved' WHERE task_id = 'T1' AND customer_id = 'C1'"

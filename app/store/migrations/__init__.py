@@ -14,8 +14,9 @@ the sync state.
 from __future__ import annotations
 
 import importlib
-import sqlite3
 from importlib import resources
+
+from app.store.sqlite import driver as sqlite3
 
 
 class SchemaTooNew(Exception):

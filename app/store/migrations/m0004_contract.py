@@ -17,9 +17,8 @@ migration's transaction. Neither table is the parent of a foreign key.
 
 from __future__ import annotations
 
-import sqlite3
-
 from app.domain.tasks import TaskKind
+from app.store.sqlite import driver as sqlite3
 
 
 def migrate(conn: sqlite3.Connection) -> None:
