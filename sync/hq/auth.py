@@ -44,7 +44,7 @@ _PIN_WORDS = {
     pin_rules.PinProblem.TOO_SHORT: f"a PIN has at least {pin_rules.MIN_PIN_LENGTH} digits",
     pin_rules.PinProblem.TOO_LONG: f"a PIN has at most {pin_rules.MAX_PIN_LENGTH} digits",
     pin_rules.PinProblem.ALL_SAME: "a PIN of one digit repeated is too easy to guess",
-    pin_rules.PinProblem.STRAIGHT_RUN: "a PIN such as 123456 or 987654 is too easy to guess",
+    pin_rules.PinProblem.STRAIGHT_RUN: "a PIN of consecutive digits, up or down, is too easy to guess",
 }
 
 
