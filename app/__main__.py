@@ -84,6 +84,14 @@ def cmd_sync(args: argparse.Namespace) -> int:
             f"同步完成 sync ok: pushed {report.pushed}, pulled {report.pulled}, rejected {report.rejected}"
         )
         return 0
+    if report.revoked:
+        print(
+            "本终端已被总部停用：本机的顾客数据、本地数据密钥和终端凭证已清除。"
+            " (this terminal was revoked by HQ: its customer data, cache key and token were"
+            " wiped from this machine)",
+            file=sys.stderr,
+        )
+        return 1
     print(f"同步失败 sync failed: {report.error}", file=sys.stderr)
     return 1
 
@@ -109,7 +117,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     if credentials.use_memory_keyring_if_none():
         print(
-            "演示：本机没有系统钥匙串，凭证只留在本进程内存中 (demo: no OS keyring, token kept in memory)"
+            "演示：本机没有系统钥匙串，凭证和本地数据密钥只留在本进程内存中，"
+            "演示数据下次启动时重新建立，别的进程（如 guidedesk sync）打不开它"
+            " (demo: no OS keyring, the token and the cache key are kept in this process's"
+            " memory: the next demo starts a new cache, and no other process can open this one)"
         )
     home = db.data_dir(args.home)
     hq = EmbeddedHQ(home / "demo-hq")
@@ -119,6 +130,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"演示总部 demo HQ at {url}")
     try:
         db_file = db.db_path(home)
+        if terminal.discard_unreadable_demo_cache(db_file):
+            print(
+                "演示：上次的演示数据以内存中的密钥加密，已无法解密，已删除并重新建立"
+                " (demo: the last demo cache was encrypted with a key that lived in that"
+                " process's memory; it was removed and is built anew)"
+            )
         if terminal.is_enrolled(db_file):
             terminal.point_at_server(db_file, url)
         else:

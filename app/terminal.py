@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.store import db
+from app.store import db, keys
 from app.store.replica import TerminalReplica, sync_status
 from sync import credentials
 
@@ -57,6 +57,7 @@ def enroll_terminal(db_file: Path, server: str, code: str, name: str = "") -> di
         )
     finally:
         conn.close()
+    keys.clear_wiped(db_file.parent)  # enrolled anew: no longer the wiped terminal
     return {"terminal_id": answer.terminal_id, "store_id": answer.store_id}
 
 
@@ -83,6 +84,13 @@ def engine_factory(
         token = credentials.load_token(terminal_id) if terminal_id else None
         if not (terminal_id and server and token):
             conn.close()
+            when = wiped_at(db_file)
+            if when is not None:
+                raise client.RevokedError(
+                    f"本终端已被总部停用，本机数据已于 {when} 清除；如需再用，请 IT 重新登记"
+                    f" (this terminal was revoked by HQ and its data wiped on {when};"
+                    " IT can enrol it again)"
+                )
             raise client.AuthError(
                 "本终端尚未登记：请运行 guidedesk enroll (terminal not enrolled)"
             )
@@ -91,16 +99,56 @@ def engine_factory(
             "on_new_token": lambda new: credentials.save_token(terminal_id, new),
             **engine_options,
         }
+
+        def on_revoked() -> None:
+            conn.close()  # the engine's own connection: nothing of it may outlive the wipe
+            wipe_revoked(db_file, terminal_id, when=clock())
+
         return client.SyncEngine(
             replica,
             base_url=server,
             token=token,
             clock=clock,
-            on_revoked=lambda: credentials.forget_token(terminal_id),
+            on_revoked=on_revoked,
             **options,
         )
 
     return make
+
+
+def wipe_revoked(db_file: Path, terminal_id: str, *, when: datetime) -> None:
+    """HQ revoked this terminal: destroy the cache key first (a copy of the file is noise
+    from then on), then the database with its WAL and SHM, then the token; a small marker
+    (when, which terminal, no personal data) says it was wiped, and the store refuses any
+    old file put back into the folder (app/store/keys.py)."""
+    keys.wipe(
+        db_file,
+        terminal_id=terminal_id,
+        when=when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+    credentials.forget_token(terminal_id)
+
+
+def discard_unreadable_demo_cache(db_file: Path) -> bool:
+    """The demo without an OS keyring keeps the cache key in its own memory: the cache of
+    its previous run cannot be decrypted any more, and is demo data HQ sends again. True
+    when such a cache was removed. (Never for a wiped terminal, never with a real keyring.)"""
+    if not credentials.in_memory_keyring():
+        return False
+    try:
+        db.connect(db_file).close()
+    except keys.TerminalWiped:
+        raise
+    except keys.KeyMissing:
+        for path in keys.database_files(db_file):
+            path.unlink(missing_ok=True)
+        return True
+    return False
+
+
+def wiped_at(db_file: Path) -> str | None:
+    """When HQ's revoke wiped this terminal's data folder, or None."""
+    return keys.wiped_at(db_file.parent)
 
 
 class GuideAuthority:
@@ -182,6 +230,7 @@ def status_report(db_file: Path) -> dict[str, Any]:
         "offline": status.offline,
         "pending": status.pending,
         "rejected": status.rejected,
+        "wiped_at": wiped_at(db_file),
         "counts": {
             "customers": counts["customer"],
             "purchases": counts["purchase"],

@@ -129,6 +129,8 @@ def _check_key(conn: sqlite3.Connection, db_file: Path) -> None:
     except sqlite3.DatabaseError as exc:
         if getattr(exc, "sqlite_errorcode", None) != sqlite3.SQLITE_NOTADB:
             raise
+        if keys.wiped_at(db_file.parent) is not None:
+            raise keys.refusal(db_file) from exc  # an old file put back after the wipe
         raise keys.WrongKey(
             "本地数据文件无法用本终端的密钥解密（可能是从别的终端复制来的文件，或文件已损坏），"
             "未作任何改动。请联系 IT。"

@@ -1,13 +1,13 @@
 """Child process of tests/bench/search.py: the real workbench window over a big store.
 
-    python tests/bench/paint_probe.py STORE SAMPLES SEED LAUNCHED_AT
+    python tests/bench/paint_probe.py STORE SAMPLES SEED LAUNCHED_AT [plain]
 
 Prints ``first_window <s>`` (from the moment the parent launched this process, so the
 interpreter and the imports count, to the customer book shown with its first rows
 painted) and one ``paint <s>`` line per keystroke: a character typed into the search box
 (``customerSearch``) until the list (``customerList``) has been repainted with the rows
 of that query. Each keystroke waits for its repaint before the next, so every line is
-one keystroke's full latency.
+one keystroke's full latency. ``plain``: the store is unencrypted (search.py --plain).
 """
 
 from __future__ import annotations
@@ -63,6 +63,8 @@ class PaintWatch(QObject):
 def main() -> int:
     store, samples, seed = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
     launched_at = float(sys.argv[4])
+    if sys.argv[5:] == ["plain"]:
+        db.cache_key_of = lambda path: None
     app = QApplication(sys.argv[:1])
     install_translator(app, "zh_CN")
     apply_style(app)
