@@ -5,71 +5,71 @@
     <name>ChangePinDialog</name>
     <message>
         <source>Digits only, please.</source>
-        <translation type="unfinished"></translation>
+        <translation>只能输入数字。</translation>
     </message>
     <message>
         <source>At least {min} digits.</source>
-        <translation type="unfinished"></translation>
+        <translation>至少 {min} 位数字。</translation>
     </message>
     <message>
         <source>At most {max} digits.</source>
-        <translation type="unfinished"></translation>
+        <translation>最多 {max} 位数字。</translation>
     </message>
     <message>
         <source>Not one digit over and over.</source>
-        <translation type="unfinished"></translation>
+        <translation>不能全是同一个数字。</translation>
     </message>
     <message>
         <source>Not a straight run such as 123456 or 987654.</source>
-        <translation type="unfinished"></translation>
+        <translation>不能是 123456、987654 这样的连续数字。</translation>
     </message>
     <message>
         <source>The two entries differ. Type the new PIN again.</source>
-        <translation type="unfinished"></translation>
+        <translation>两次输入不一致，请再输一次新 PIN 码。</translation>
     </message>
     <message>
         <source>Choose a PIN different from the one you have.</source>
-        <translation type="unfinished"></translation>
+        <translation>新 PIN 码不能与现在的相同。</translation>
     </message>
     <message>
         <source>Choose a new PIN</source>
-        <translation type="unfinished"></translation>
+        <translation>设置新 PIN 码</translation>
     </message>
     <message>
         <source>{name}, your PIN must change before you carry on: at least {n} digits, not one digit repeated, not a straight run such as 123456.</source>
-        <translation type="unfinished"></translation>
+        <translation>{name}，请先修改 PIN 码再继续：至少 {n} 位数字，不能全是同一个数字，也不能是 123456 这样的连续数字。</translation>
     </message>
     <message>
         <source>New PIN</source>
-        <translation type="unfinished"></translation>
+        <translation>新 PIN 码</translation>
     </message>
     <message>
         <source>New PIN again</source>
-        <translation type="unfinished"></translation>
+        <translation>再输一次</translation>
     </message>
     <message>
         <source>Save</source>
-        <translation type="unfinished">保存</translation>
+        <translation>保存</translation>
     </message>
     <message>
         <source>Cancel</source>
-        <translation type="unfinished">取消</translation>
+        <translation>取消</translation>
     </message>
     <message>
         <source>Saving at HQ…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在提交总部…</translation>
     </message>
     <message>
         <source>HQ refused this PIN as too easy to guess. Choose another.</source>
-        <translation type="unfinished"></translation>
+        <translation>总部认为这个 PIN 码太容易被猜到，请换一个。</translation>
     </message>
     <message>
         <source>Your sign-in has expired. Sign in again.</source>
-        <translation type="unfinished"></translation>
+        <translation>登录已过期，请重新登录。</translation>
     </message>
     <message>
         <source>HQ refused the new PIN: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>总部未接受新 PIN 码：{reason}</translation>
     </message>
 </context>
 <context>
@@ -478,11 +478,11 @@
     <name>MainWindow</name>
     <message>
         <source>Lock</source>
-        <translation type="unfinished"></translation>
+        <translation>锁屏</translation>
     </message>
     <message>
         <source>Lock the screen (Ctrl+L)</source>
-        <translation type="unfinished"></translation>
+        <translation>锁定屏幕（Ctrl+L）</translation>
     </message>
     <message>
         <source>{name} (manager)</source>
@@ -772,11 +772,11 @@
     </message>
     <message>
         <source>Locked</source>
-        <translation type="unfinished"></translation>
+        <translation>已锁屏</translation>
     </message>
     <message>
         <source>{name} locked this screen. Type the PIN to carry on, or choose another guide.</source>
-        <translation type="unfinished"></translation>
+        <translation>{name} 已锁屏。输入 PIN 码继续，或选择其他导购登录。</translation>
     </message>
     <message>
         <source>PIN</source>
@@ -788,7 +788,7 @@
     </message>
     <message>
         <source>Unlock</source>
-        <translation type="unfinished"></translation>
+        <translation>解锁</translation>
     </message>
     <message>
         <source>Sync now</source>
@@ -816,43 +816,35 @@
     </message>
     <message>
         <source>Wrong PIN. Tries left before {name} is paused: {n}</source>
-        <translation type="unfinished"></translation>
+        <translation>PIN 码不对。再错 {n} 次，{name} 将被暂停登录。</translation>
     </message>
     <message>
         <source>{name} is locked at HQ after too many wrong PINs. Ask your store manager or HQ to unlock.</source>
-        <translation type="unfinished"></translation>
+        <translation>{name} 输错 PIN 码次数过多，已被总部锁定。请店长或总部解锁。</translation>
     </message>
     <message>
         <source>{name} can no longer sign in: HQ has disabled this account.</source>
-        <translation type="unfinished"></translation>
+        <translation>{name} 已不能登录：总部已停用该账号。</translation>
     </message>
     <message>
         <source>Too many sign-in attempts at HQ. Try again in {time}.</source>
-        <translation type="unfinished"></translation>
+        <translation>登录尝试过于频繁，请 {time} 后再试。</translation>
     </message>
     <message>
         <source>HQ refused the sign-in: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>总部拒绝了登录：{reason}</translation>
     </message>
     <message>
         <source>Your PIN must change before you can sign in. Sign in again.</source>
-        <translation type="unfinished"></translation>
+        <translation>必须先修改 PIN 码才能登录，请重新登录。</translation>
     </message>
     <message>
         <source>Too many wrong PINs for {name}. Try again in {time}.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Wrong PIN. Tries left before a one-minute pause: {n}</source>
-        <translation type="vanished">PIN 码不对。再错 {n} 次将暂停一分钟。</translation>
+        <translation>{name} 输错 PIN 码次数过多，请 {time} 后再试。</translation>
     </message>
     <message>
         <source>You can try again now.</source>
         <translation>现在可以重试了。</translation>
-    </message>
-    <message>
-        <source>Too many wrong PINs. Try again in {s} seconds.</source>
-        <translation type="vanished">PIN 码错误次数过多，请 {s} 秒后再试。</translation>
     </message>
 </context>
 <context>
@@ -1365,11 +1357,11 @@ Outcome: {outcome} · Completed {at}</source>
     </message>
     <message>
         <source>GuideDesk</source>
-        <translation type="unfinished">导购工作台</translation>
+        <translation>导购工作台</translation>
     </message>
     <message>
         <source>Your PIN is too short or too easy to guess. HQ cannot be reached now, so you can work with it today; you will be asked to choose a new PIN at your next sign-in while HQ is reachable.</source>
-        <translation type="unfinished"></translation>
+        <translation>您的 PIN 码太短或太容易被猜到。现在连不上总部，今天可以先继续使用；下次在能连上总部时登录，会要求您设置新 PIN 码。</translation>
     </message>
 </context>
 <context>
