@@ -374,9 +374,7 @@ class HandoverTx:
         # The history itself does not change: it is sent again, to its new store.
         for entity, record in history:
             self.emit_upsert(entity, record, scope=by_id[record["customer_id"]].to_store)
-        for customer in across:
-            if left.get(customer["id"]):
-                tasks.arrive_in_store(self, customer, left[customer["id"]], customer["store_id"])
+        tasks.arrive_in_store_many(self, [(c, left[c["id"]]) for c in across if left.get(c["id"])])
         within: dict[str, dict[str, str | None]] = defaultdict(dict)
         for c in moved:
             if by_id[c["id"]].from_store == c["store_id"]:

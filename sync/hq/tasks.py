@@ -594,6 +594,36 @@ def _by_task(targets: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
     return grouped
 
 
+def arrive_in_store_many(
+    tx: Tx, arrivals: Sequence[tuple[Mapping[str, Any], Sequence[str]]]
+) -> None:
+    """:func:`arrive_in_store` for many (customer in their new store, tasks they left):
+    two queries find which campaigns have an open task in those stores at all; only the
+    customers such a task may take are looked at one by one."""
+    left_tasks = sorted({t for _, left in arrivals for t in left})
+    campaign_of: dict[str, str] = {}
+    for start in range(0, len(left_tasks), _CHUNK):
+        query = sa.select(tasks_table.c.id, tasks_table.c.campaign_id).where(
+            tasks_table.c.id.in_(left_tasks[start : start + _CHUNK]),
+            tasks_table.c.campaign_id.is_not(None),
+        )
+        campaign_of.update(dict(tx.conn.execute(query).all()))
+    if not campaign_of:
+        return
+    open_in = set(
+        tx.conn.execute(
+            sa.select(tasks_table.c.campaign_id, tasks_table.c.store_id).where(
+                tasks_table.c.campaign_id.in_(sorted(set(campaign_of.values()))),
+                tasks_table.c.store_id.in_(sorted({c["store_id"] for c, _ in arrivals})),
+                tasks_table.c.status == TaskStatus.OPEN.value,
+            )
+        ).all()
+    )
+    for customer, left in arrivals:
+        if any((campaign_of.get(t), customer["store_id"]) in open_in for t in left):
+            arrive_in_store(tx, customer, left, customer["store_id"])
+
+
 def arrive_in_store(
     tx: Tx, customer: Mapping[str, Any], left_tasks: Sequence[str], to_store: str
 ) -> None:
