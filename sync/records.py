@@ -467,7 +467,10 @@ DECLARATIONS: tuple[Record, ...] = (
 
 # Mutations about something that is not pulled back (HQ's audit trail, PIPL).
 AUDIT_MUTATIONS: tuple[Mutation, ...] = (
-    Mutation("reveal_phone", fields=("id", "customer_id", "at"), about_customer=False),
+    # The full number shown ("Show number") or copied to the clipboard ("Copy number"):
+    # HQ records it when the guide may see that customer, and refuses it otherwise.
+    Mutation("reveal_phone", fields=("id", "customer_id", "at")),
+    Mutation("copy_phone", fields=("id", "customer_id", "at")),
 )
 AUDIT_FIELDS: tuple[Field, ...] = (
     F("id", max_len=128),

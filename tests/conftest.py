@@ -28,6 +28,16 @@ def _private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_keyring():
+    """For module- and session-scoped fixtures that open a terminal store (its cache key
+    lives in a keyring); each test then gets its own, below."""
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    yield
+    keyring.set_keyring(previous)
+
+
 @pytest.fixture(autouse=True)
 def _memory_keyring():
     """Set explicitly: keyring's own selection never picks MemoryKeyring (it is not viable

@@ -623,19 +623,30 @@ def update_customer(
 
 def reveal_phone(conn: sqlite3.Connection, *, customer_id: str, guide_id: str, now: str) -> str:
     """The full phone number, with the reveal audited locally and on HQ (PIPL)."""
+    return _audited_phone(conn, "reveal_phone", customer_id=customer_id, guide_id=guide_id, now=now)
+
+
+def copy_phone(conn: sqlite3.Connection, *, customer_id: str, guide_id: str, now: str) -> str:
+    """The full phone number for the clipboard, with the copy audited locally and on HQ."""
+    return _audited_phone(conn, "copy_phone", customer_id=customer_id, guide_id=guide_id, now=now)
+
+
+def _audited_phone(
+    conn: sqlite3.Connection, action: str, *, customer_id: str, guide_id: str, now: str
+) -> str:
     with transaction(conn):
         row = _require_customer(conn, customer_id)
         audit_id = outbox.new_id()
         conn.execute(
             "INSERT INTO audit_log (id, guide_id, action, customer_id, at) VALUES (?, ?, ?, ?, ?)",
-            (audit_id, guide_id, "reveal_phone", customer_id, now),
+            (audit_id, guide_id, action, customer_id, now),
         )
         outbox.append(
             conn,
             guide_id=guide_id,
             entity="audit",
             entity_id=customer_id,
-            op="reveal_phone",
+            op=action,
             payload={"id": audit_id, "customer_id": customer_id, "at": now},
             created_at=now,
         )

@@ -20,7 +20,7 @@ from sync import protocol, records
 from sync.hq import authz, sessions
 from sync.hq.errors import Rejected
 from sync.hq.mutations.appointments import _appointment_create, _appointment_update
-from sync.hq.mutations.audit import _audit_reveal_phone
+from sync.hq.mutations.audit import _audit_copy_phone, _audit_reveal_phone
 from sync.hq.mutations.customers import _customer_update, _followup_create
 from sync.hq.mutations.payload import _MAX_TEXT, _customer_for, _field, _record_id, _timestamp
 from sync.hq.mutations.shares import _share_create
@@ -251,4 +251,5 @@ HANDLERS: dict[tuple[str, str], _Handler] = {
     ("task_target", "review"): _task_target_review,
     ("task_target", "reassign"): _task_target_reassign,
     ("audit", "reveal_phone"): _audit_reveal_phone,
+    ("audit", "copy_phone"): _audit_copy_phone,
 }

@@ -55,7 +55,7 @@ def mutation(guide: str, entity: str, op: str, customer: str, made_at: str, **pa
     elif (entity, op) == ("customer", "update"):
         record_id = customer
         base = {"fields": {"note": {"old": "", "new": f"改 {n}"}}}
-    elif (entity, op) == ("audit", "reveal_phone"):
+    elif entity == "audit":
         base |= {"id": record_id, "at": made_at}
     elif entity == "task_target":
         record_id = f"{payload['task_id']}:{customer}"
@@ -98,9 +98,14 @@ TABLE = [
     ("S001", "G002", "followup/create", "C6", HOUR, "applied", ""),  # the heir
     # A clock far ahead is refused (it would pin a record to the top of every list).
     ("S001", "G002", "followup/create", "C1", 3 * DAY, "rejected", "future"),
-    # Every reveal of a phone is recorded, whoever's customer it is.
-    ("S001", "G002", "audit/reveal_phone", "C3", -HOUR, "applied", ""),
+    # A phone is revealed or copied (and recorded) only for a customer the guide may see.
+    ("S001", "G002", "audit/reveal_phone", "C1", -HOUR, "applied", ""),
+    ("S001", "G002", "audit/reveal_phone", "C3", -HOUR, "rejected", "not assigned"),
+    ("S001", "G001", "audit/reveal_phone", "C3", -HOUR, "applied", ""),  # the manager
     ("S001", "G003", "audit/reveal_phone", "C3", -HOUR, "rejected", "not a guide of this store"),
+    ("S001", "G002", "audit/copy_phone", "C1", -HOUR, "applied", ""),
+    ("S001", "G002", "audit/copy_phone", "C3", -HOUR, "rejected", "not assigned"),
+    ("S001", "G002", "audit/copy_phone", "C2", HOUR, "rejected", "moved to another guide"),
     # Reviewing a task target is the store manager's.
     ("S001", "G002", "task_target/review", "C6", -HOUR, "rejected", "only the store manager"),
     ("S001", "G001", "task_target/review", "C6", -HOUR, "applied", ""),

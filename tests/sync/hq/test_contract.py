@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ import sqlite_utils
 
 from app.store import db as terminal_db
 from app.store.replica import TerminalReplica
+from app.store.sqlite import driver as sqlite3
 from sync import protocol
 from sync.hq.storage import HQStorage
 from sync.records import (
