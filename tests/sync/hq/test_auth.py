@@ -27,8 +27,9 @@ def _app(url: str, clock: Any, limits: Limits | None = None) -> Any:
 
 
 @pytest.fixture
-def client(sqlite_url: str, clock, hqdata) -> Iterator[TestClient]:
-    app = _app(sqlite_url, clock)
+def client(db_url: str, clock, hqdata) -> Iterator[TestClient]:
+    """The app over SQLite, and over PostgreSQL when a test server is given."""
+    app = _app(db_url, clock)
     hq = app.state.storage
     hqdata.small_brand(hq)
     for guide in ("G001", "G002", "G003"):
