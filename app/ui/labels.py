@@ -71,6 +71,7 @@ CHANGES: dict[str, str] = {
     "task_target/review": QT_TRANSLATE_NOOP("Labels", "Review of a task"),
     "task_target/reassign": QT_TRANSLATE_NOOP("Labels", "Task reassignment"),
     "audit/reveal_phone": QT_TRANSLATE_NOOP("Labels", "Phone number shown"),
+    "audit/copy_phone": QT_TRANSLATE_NOOP("Labels", "Phone number copied"),
 }
 
 

@@ -473,6 +473,10 @@
         <source>Phone number shown</source>
         <translation>查看完整号码</translation>
     </message>
+    <message>
+        <source>Phone number copied</source>
+        <translation>已复制手机号</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>
@@ -591,6 +595,14 @@
     <message>
         <source>Shows the full number; every reveal is recorded.</source>
         <translation>显示完整号码；每次查看都会被记录。</translation>
+    </message>
+    <message>
+        <source>Copy number</source>
+        <translation>复制号码</translation>
+    </message>
+    <message>
+        <source>Copies the full number to the clipboard; every copy is recorded.</source>
+        <translation>把完整号码复制到剪贴板；每次复制都会记录。</translation>
     </message>
     <message>
         <source>Log follow-up</source>

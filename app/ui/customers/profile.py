@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -30,6 +31,7 @@ from app.domain.customers import mask_phone
 from app.store.changes import Changes
 from app.store.customers import (
     CustomerProfile,
+    copy_phone,
     customer_profile,
     log_followup,
     reveal_phone,
@@ -43,6 +45,9 @@ from app.ui.customers.dialogs import EditCustomerDialog, FollowUpDialog, FollowU
 from app.ui.labels import FIELDS, SIZES, channel_label, label, stage_label, tier_label
 from app.ui.session import Session
 from app.ui.widgets import plain_label
+
+# A copied phone number is taken off the clipboard after this long (if still there).
+CLIPBOARD_CLEAR_MS = 60_000
 
 
 def _bold(label: QLabel) -> QLabel:
@@ -93,6 +98,12 @@ class ProfilePane(QWidget):
         self.reveal_button.setObjectName("revealPhoneButton")
         self.reveal_button.setToolTip(self.tr("Shows the full number; every reveal is recorded."))
         self.reveal_button.clicked.connect(lambda: self._when_ready(self.reveal))
+        self.copy_button = QPushButton(self.tr("Copy number"))
+        self.copy_button.setObjectName("copyPhoneButton")
+        self.copy_button.setToolTip(
+            self.tr("Copies the full number to the clipboard; every copy is recorded.")
+        )
+        self.copy_button.clicked.connect(lambda: self._when_ready(self.copy_number))
         self.badges = plain_label(name="profileBadges")
         self.follow_up_button = QPushButton(self.tr("Log follow-up"))
         self.follow_up_button.setObjectName("logFollowUpButton")
@@ -108,6 +119,7 @@ class ProfilePane(QWidget):
         phone_row = QHBoxLayout()
         phone_row.addWidget(self.phone)
         phone_row.addWidget(self.reveal_button)
+        phone_row.addWidget(self.copy_button)
         phone_row.addStretch(1)
         actions = QHBoxLayout()
         actions.addWidget(self.follow_up_button)
@@ -213,6 +225,7 @@ class ProfilePane(QWidget):
         revealed = self._revealed[1] if self._revealed else None
         self.phone.setText(revealed or mask_phone(profile.phone))
         self.reveal_button.setVisible(revealed is None and bool(profile.phone))
+        self.copy_button.setVisible(bool(profile.phone))
         points = self.tr("{points} points").format(points=f"{profile.points:,}")
         self.badges.setText(
             "  ·  ".join((tier_label(profile.tier), stage_label(profile.stage), points))
@@ -458,6 +471,29 @@ class ProfilePane(QWidget):
         self.session.write.run(
             lambda conn: reveal_phone(conn, customer_id=customer_id, guide_id=guide_id, now=now),
             success=revealed,
+            owner=self,
+        )
+
+    @Slot()
+    def copy_number(self) -> None:
+        """The full number to the clipboard (the screen keeps it masked), audited like a
+        reveal; the clipboard is cleared after a minute if it still holds it."""
+        if not self.ready or self.profile is None:
+            return
+        customer_id, guide_id, now = self.profile.id, self.guide.id, self.session.now_iso()
+
+        def copied(phone: str) -> None:
+            clipboard = QGuiApplication.clipboard()
+            clipboard.setText(phone)
+            QTimer.singleShot(
+                CLIPBOARD_CLEAR_MS,
+                lambda: clipboard.text() == phone and clipboard.clear(),
+            )
+            self.session.hub.publish(Changes(outbox=True))
+
+        self.session.write.run(
+            lambda conn: copy_phone(conn, customer_id=customer_id, guide_id=guide_id, now=now),
+            success=copied,
             owner=self,
         )
 
