@@ -372,3 +372,33 @@ def test_cli_move_customers_depart_and_audit(hq_db: str, capsys) -> None:
     assert sum(" move " in line for line in lines) == 8  # 1 + 1 + 6, from or to G002
     assert run(hq_db, "audit", "--guide", "G404") == 0
     assert capsys.readouterr().out == "no audit entries\n"
+
+
+def test_a_departed_guide_s_session_keeps_what_came_before_and_nothing_after(
+    storage: HQStorage, hqdata, clock
+) -> None:
+    """Signed in at HQ when HQ records the departure: edits made under the session
+    before ``left_at`` are taken, later ones refused, and the guide cannot sign in again."""
+    from sync.hq.auth import AuthFailure
+
+    hqdata.small_brand(storage)
+    storage.add_guide("G002", "李娜", store_id="S001", pin="258036")
+    t = terminal(storage, "S001")
+    session = storage.sign_in(t, "G002", "258036").session
+    before = followup("C1", "G002", "离职前写的", storage.now(), 1).model_copy(
+        update={"session": session}
+    )
+    storage.depart("G002", ["G001"])
+    clock.now += timedelta(hours=1)
+    after = followup("C2", "G002", "离职后写的", storage.now(), 2).model_copy(
+        update={"session": session}
+    )
+    first, second = storage.push(t, [before, after])
+    assert first["status"] == "applied"
+    assert second["status"] == "rejected" and "has left" in second["reason"]
+    with pytest.raises(AuthFailure) as refused:
+        storage.sign_in(t, "G002", "258036")
+    assert refused.value.code == "guide_disabled"
+    s1 = replay(pull_all(storage, "S001")[0])
+    notes = {f["note"]: f["guide_id"] for f in of(s1, "followup").values()}
+    assert notes == {"离职前写的": "G002"}
