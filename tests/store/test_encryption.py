@@ -183,9 +183,7 @@ def test_a_plain_cache_is_encrypted_in_place_with_its_outbox(
     conn.close()
 
 
-def test_a_missing_key_is_a_plain_refusal_and_the_file_is_untouched(
-    tmp_path: Path, clock
-) -> None:
+def test_a_missing_key_is_a_plain_refusal_and_the_file_is_untouched(tmp_path: Path, clock) -> None:
     db_file = tmp_path / db.DB_FILENAME
     conn = db.connect(db_file)
     fill(conn, clock)
@@ -268,3 +266,38 @@ def test_a_demo_folder_with_an_in_memory_key_is_refused_by_another_process(
         assert done.returncode == 1, done.stdout + done.stderr
         assert "Traceback" not in done.stderr
         assert "guidedesk demo" in done.stderr and "memory" in done.stderr, done.stderr
+
+
+def test_the_demo_starts_a_new_cache_when_its_in_memory_key_is_gone(tmp_path: Path, clock) -> None:
+    """`guidedesk demo` without an OS keyring: the next run (a new process, a new in-memory
+    keyring) cannot decrypt the last cache, removes it and opens a new one."""
+    from app import terminal
+
+    db_file = tmp_path / db.DB_FILENAME
+    conn = db.connect(db_file)
+    fill(conn, clock)
+    conn.close()
+    keyring.set_keyring(credentials.MemoryKeyring())  # the next demo process
+    with pytest.raises(keys.KeyMissing):
+        db.connect(db_file)
+    assert terminal.discard_unreadable_demo_cache(db_file)
+    assert not db_file.exists()
+    conn = db.connect(db_file)
+    assert conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 0
+    conn.close()
+    assert not terminal.discard_unreadable_demo_cache(db_file)  # it opens: nothing removed
+
+
+def test_a_wiped_folder_refuses_a_plain_copy_too(tmp_path: Path, clock, monkeypatch) -> None:
+    """After a revoke's wipe, even a plain cache from before encryption put back is never
+    migrated and opened."""
+    db_file = tmp_path / db.DB_FILENAME
+    make_plain_cache(db_file, clock, monkeypatch, followups=1)
+    plain = {p.name: p.read_bytes() for p in files_of(db_file)}
+    keys.wipe(db_file, terminal_id="T1", when=NOW)
+    assert not db_file.exists()
+    for name, data in plain.items():
+        (tmp_path / name).write_bytes(data)
+    with pytest.raises(keys.TerminalWiped):
+        db.connect(db_file)
+    assert db_file.read_bytes() == plain[db_file.name]  # left as it was, not encrypted
