@@ -402,3 +402,26 @@ def test_a_departed_guide_s_session_keeps_what_came_before_and_nothing_after(
     s1 = replay(pull_all(storage, "S001")[0])
     notes = {f["note"]: f["guide_id"] for f in of(s1, "followup").values()}
     assert notes == {"离职前写的": "G002"}
+
+
+def test_a_late_edit_of_the_former_owner_redoes_the_brief(
+    storage: HQStorage, hqdata, clock
+) -> None:
+    hqdata.small_brand(storage)
+    t = terminal(storage, "S001")
+    typed = storage.now()  # offline, before the move; pushed after it
+    clock.now += timedelta(minutes=5)
+    storage.move_customers("G002", "G001", ["C2"])
+    _, cursor = pull_all(storage, "S001")
+    [result] = storage.push(t, [followup("C2", "G002", "离线时记下：想改裤长", typed, 1)])
+    assert result["status"] == "applied"
+    pulled, cursor = pull_all(storage, "S001", cursor)
+    new = replay(pulled)
+    [redone] = of(new, "handover").values()
+    assert redone["brief"]["last_contact"]["text"] == "离线时记下：想改裤长"
+    assert redone["from_guide_id"] == "G002" and redone["to_guide_id"] == "G001"
+    # The new owner's own follow-up is not a late edit: the brief stays as it was.
+    [mine] = storage.push(t, [followup("C2", "G001", "新导购的自我介绍", storage.now(), 2)])
+    assert mine["status"] == "applied"
+    after = replay(pull_all(storage, "S001", cursor)[0])
+    assert set(of(after, "followup")) == {"followup-C2-0002"} and not of(after, "handover")
