@@ -369,7 +369,12 @@ def create_app(
                 "store_id": terminal.store_id,
                 "server_time": iso(now),
                 "protocol": protocol.PROTOCOL_VERSION,
-                "token_expires_at": terminal.token_expires_at,
+                # The token this request used: a rotated-out one lives to its grace's end.
+                "token_expires_at": (
+                    terminal.previous_valid_until
+                    if terminal.by_previous
+                    else terminal.token_expires_at
+                ),
                 "rotate_after": rotate_after,
                 "should_rotate": should_rotate,
                 "idle_lock_seconds": store.idle_lock_seconds(),

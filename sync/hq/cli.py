@@ -350,7 +350,7 @@ def cmd_set_pin(args: argparse.Namespace) -> int:
     with _storage(args) as storage:
         storage.set_pin(args.guide_id, pin, must_change=args.must_change, actor=_operator())
     after = " (to be changed at the next sign-in)" if args.must_change else ""
-    print(f"PIN of guide {args.guide_id} set{after}; their sessions ended, lock lifted")
+    print(f"PIN of guide {args.guide_id} set{after}; wrong PINs forgotten, lock lifted")
     return 0
 
 
@@ -976,7 +976,7 @@ def build_parser() -> argparse.ArgumentParser:
         "set-pin",
         cmd_set_pin,
         "set a guide's sign-in PIN (6–12 digits; read from stdin unless --pin)",
-        "The guide's sessions end, their wrong PINs are forgotten and a lock is lifted.\n"
+        "The guide's wrong PINs are forgotten and a lock is lifted.\n"
         "--must-change: a temporary PIN the guide replaces at their next sign-in at HQ.",
     )
     p.add_argument("guide_id", metavar="GUIDE")

@@ -4,8 +4,10 @@ and the guide sessions mutations carry (``/v1/sign-in`` and the endpoints after 
 A good PIN at HQ gives a session: a random secret the terminal keeps, HQ keeps its
 SHA-256 (``guide_sessions.id``, which is also what the ``mutations`` table records as
 the actor's session). It was issued to one terminal for one guide and lives
-``protocol.SESSION_HOURS``; a sign-out, a PIN change (the guide's other sessions), a lock
-or the guide's departure ends it early (``revoked_at``). Mutations are judged against it
+``protocol.SESSION_HOURS``; a sign-out or a lock ends it early (``revoked_at``), a
+departure by the guide being inactive. A PIN change does not end the guide's sessions:
+HQ cannot tell the other terminals at once, and ending them there would refuse the
+edits the guide goes on making under them (a refused edit is kept, but it is work lost). Mutations are judged against it
 by ``sync/hq/authz.py`` :func:`~sync.hq.authz.check_session`.
 
 Wrong PINs: counted per guide in ``guide_pins`` (in the database, so every worker sees the
@@ -294,15 +296,23 @@ class Sessions:
             )
 
     def change_pin(self, session: GuideSession, new_pin: str) -> None:
-        """The signed-in guide's new PIN (AuthFailure weak_pin when the rule refuses it).
-        Their other sessions end; terminals get the new verifier with the next pull."""
+        """The signed-in guide's new PIN (AuthFailure weak_pin when the rule refuses it,
+        or when it is the PIN it would replace); terminals get the new verifier with the
+        next pull."""
         problem = auth.pin_problem(new_pin)
+        with self.lookup() as conn:
+            current = conn.execute(
+                sa.select(guides.c.pin_verifier).where(guides.c.id == session.guide_id)
+            ).scalar()
+        if problem is None:
+            with _VERIFYING:
+                if auth.verify_pin(current, new_pin):
+                    problem = "the new PIN is the one it replaces"
         if problem is not None:
             raise AuthFailure("weak_pin", f"新密码不符合要求 / {problem}", 422)
         verifier = auth.pin_verifier(new_pin)
         with self.write() as tx:
             _set_verifier(tx, session.guide_id, verifier, must_change=False)
-            _end_sessions(tx, session.guide_id, keep=session.id)
             audit.record(
                 tx, action="pin_changed", guide_id=session.guide_id, terminal_id=session.terminal_id
             )
@@ -310,9 +320,9 @@ class Sessions:
     def set_pin(
         self, guide_id: str, pin: str, *, must_change: bool = False, actor: str | None = None
     ) -> None:
-        """HQ sets a guide's PIN (refused when shorter than the rule or trivial). The
-        guide's sessions end, wrong PINs are forgotten and a lock is lifted: a new PIN
-        starts afresh. ``must_change``: a temporary PIN the guide replaces at sign-in."""
+        """HQ sets a guide's PIN (refused when shorter than the rule or trivial). Wrong
+        PINs are forgotten and a lock is lifted: a new PIN starts afresh. ``must_change``:
+        a temporary PIN the guide replaces at their next sign-in at HQ."""
         try:
             verifier = auth.pin_verifier(pin)
         except ValueError as exc:
@@ -321,7 +331,6 @@ class Sessions:
             if tx.get("guide", guide_id) is None:
                 raise NotFound(f"guide {guide_id} does not exist")
             _set_verifier(tx, guide_id, verifier, must_change=must_change)
-            _end_sessions(tx, guide_id)
             tx.conn.execute(
                 guide_pins.update()
                 .where(guide_pins.c.guide_id == guide_id)
@@ -471,13 +480,12 @@ def _count_failure(tx: Tx, guide_id: str) -> tuple[int, bool, bool]:
     return failures, False, locked_at is not None
 
 
-def _end_sessions(tx: Tx, guide_id: str, *, keep: str | None = None) -> None:
-    query = guide_sessions.update().where(
-        guide_sessions.c.guide_id == guide_id, guide_sessions.c.revoked_at.is_(None)
+def _end_sessions(tx: Tx, guide_id: str) -> None:
+    tx.conn.execute(
+        guide_sessions.update()
+        .where(guide_sessions.c.guide_id == guide_id, guide_sessions.c.revoked_at.is_(None))
+        .values(revoked_at=tx.now)
     )
-    if keep is not None:
-        query = query.where(guide_sessions.c.id != keep)
-    tx.conn.execute(query.values(revoked_at=tx.now))
 
 
 def _set_verifier(tx: Tx, guide_id: str, verifier: str, *, must_change: bool) -> None:

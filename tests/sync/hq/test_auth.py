@@ -238,15 +238,20 @@ def test_a_short_pin_from_before_the_rule_must_change(client: TestClient) -> Non
     assert verifier.startswith("$argon2id$v=19$m=65536,t=3,p=1$") and not flag
 
 
-def test_a_pin_change_ends_the_guides_other_sessions(client: TestClient) -> None:
+def test_a_pin_change_keeps_the_guides_sessions(client: TestClient, clock) -> None:
     a, b = enroll(client), enroll(client)
     here, there = session_of(client, a), session_of(client, b)
-    assert (
-        call(client, "/v1/change-pin", with_session(a, here), new_pin="582014").status_code == 200
-    )
+    same = call(client, "/v1/change-pin", with_session(a, here), new_pin=PIN)
+    assert "replaces" in error(same, 422, "weak_pin")["message"]
+    changed = call(client, "/v1/change-pin", with_session(a, here), new_pin="582014")
+    assert changed.status_code == 200
+    # Work under the other terminal's session goes on being proven (HQ cannot tell that
+    # terminal at once; refusing its edits would lose them).
+    results = push(client, b, followup(1, made=iso(clock.now), session=there))
+    assert results[0]["status"] == "applied"
     assert call(client, "/v1/sign-out", with_session(a, here)).status_code == 200
-    error(call(client, "/v1/sign-out", with_session(b, there)), 401, "session_invalid")
     error(call(client, "/v1/sign-out", with_session(a, here)), 401, "session_invalid")
+    assert call(client, "/v1/sign-out", with_session(b, there)).status_code == 200
 
 
 def test_hq_refuses_short_or_trivial_pins(client: TestClient) -> None:
@@ -387,7 +392,10 @@ def test_rotation_survives_a_crash_before_the_keyring_write(client: TestClient, 
     lost = {"Authorization": f"Bearer {answer.token}"}
     # The terminal crashed before storing the new token: the old one still works, hello
     # asks to rotate again, and rotating again replaces the token that never arrived.
-    assert hello(client, old).json()["should_rotate"] is True
+    in_grace = protocol.HelloResponse.model_validate(hello(client, old).json())
+    assert in_grace.should_rotate and in_grace.token_expires_at == iso(
+        clock.now + timedelta(days=1)
+    )
     again = call(client, "/v1/rotate-token", old)
     assert again.status_code == 200
     new = {"Authorization": f"Bearer {again.json()['token']}"}
