@@ -5,10 +5,11 @@ A good PIN at HQ gives a session: a random secret the terminal keeps, HQ keeps i
 SHA-256 (``guide_sessions.id``, which is also what the ``mutations`` table records as
 the actor's session). It was issued to one terminal for one guide and lives
 ``protocol.SESSION_HOURS``; a sign-out or a lock ends it early (``revoked_at``), a
-departure by the guide being inactive. A PIN change does not end the guide's sessions:
-HQ cannot tell the other terminals at once, and ending them there would refuse the
-edits the guide goes on making under them (a refused edit is kept, but it is work lost). Mutations are judged against it
-by ``sync/hq/authz.py`` :func:`~sync.hq.authz.check_session`.
+departure by the guide being inactive. Mutations are judged against it by
+``sync/hq/authz.py`` :func:`~sync.hq.authz.check_session`. A PIN change does not end the
+guide's sessions: HQ cannot tell the other terminals at once, and ending them there
+would refuse the edits the guide goes on making under them (a refused edit is kept, but
+it is work lost).
 
 Wrong PINs: counted per guide in ``guide_pins`` (in the database, so every worker sees the
 same count and a restart forgets nothing). ``protocol.PIN_LOCK_AFTER`` wrong PINs in a
