@@ -37,7 +37,8 @@ def latest_handover(conn: sqlite3.Connection, customer_id: str) -> HandoverView 
         " h.to_guide_id, h.moved_at, h.reason, h.brief, c.guide_id AS owner"
         " FROM handovers h JOIN customers c ON c.id = h.customer_id"
         " LEFT JOIN guides g ON g.id = h.from_guide_id"
-        " WHERE h.customer_id = ? ORDER BY h.moved_at DESC, h.id DESC LIMIT 1",
+        # Two moves in one second share moved_at: the later write (version) is the later.
+        " WHERE h.customer_id = ? ORDER BY h.moved_at DESC, h.version DESC, h.id DESC LIMIT 1",
         (customer_id,),
     ).fetchone()
     if row is None or row[8] != row[4]:

@@ -20,6 +20,7 @@ HQ (tests/bench/handover.py).
 from __future__ import annotations
 
 import dataclasses
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -556,9 +557,12 @@ def _write_handovers(
             sa.select(guides.c.id, guides.c.name).where(guides.c.id.in_(sorted(set(former))))
         ).all()
     )
+    # Ids sort in the order handovers were made (two moves of one customer in the same
+    # second share moved_at): nanoseconds, then the position in this move.
+    stamp = f"{time.time_ns():016x}"
     records = [
         {
-            "id": f"HO-{uuid.uuid4().hex}",
+            "id": f"HO-{stamp}-{n:06d}",
             "customer_id": c["id"],
             "from_guide_id": by_id[c["id"]].from_guide,
             "from_guide_name": names.get(by_id[c["id"]].from_guide, ""),
@@ -567,7 +571,7 @@ def _write_handovers(
             "reason": reason,
             "brief": briefs[c["id"]],
         }
-        for c in moved
+        for n, c in enumerate(moved)
     ]
     tx.put("handover", records, scopes=[c["store_id"] for c in moved])
 

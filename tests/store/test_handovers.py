@@ -80,3 +80,20 @@ def test_a_customer_moved_away_takes_their_handovers_along(replica: TerminalRepl
     )
     replica.reset()  # a full resync forgets them with everything else pulled
     assert conn.execute("SELECT count(*) FROM handovers").fetchone()[0] == 0
+
+
+def test_two_handovers_in_the_same_second_the_later_write_wins(
+    replica: TerminalReplica, conn
+) -> None:
+    at = "2026-11-20T02:00:00Z"
+    replica.apply_page(
+        [
+            customer_change("C1", "张三", "13812345678", version=1, guide="G001"),
+            handover("HO-b", "C1", "G002", at, 2),  # A -> B ...
+            handover("HO-a", "C1", "G001", at, 3, from_guide_name="李娜"),  # ... and back
+        ],
+        "3.3",
+        more=False,
+    )
+    shown = latest_handover(conn, "C1")
+    assert shown is not None and shown.id == "HO-a"

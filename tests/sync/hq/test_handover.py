@@ -425,3 +425,17 @@ def test_a_late_edit_of_the_former_owner_redoes_the_brief(
     assert mine["status"] == "applied"
     after = replay(pull_all(storage, "S001", cursor)[0])
     assert set(of(after, "followup")) == {"followup-C2-0002"} and not of(after, "handover")
+
+
+def test_handovers_of_one_second_sort_in_the_order_they_were_made(
+    storage: HQStorage, hqdata
+) -> None:
+    hqdata.small_brand(storage)  # the clock stands still: every move has the same moved_at
+    storage.move_customers("G002", "G001", ["C1"])
+    storage.move_customers("G001", "G002", ["C1"])
+    storage.move_customers("G002", "G001", ["C1"])
+    made = sorted(
+        (h["id"], h["to_guide_id"])
+        for h in of(replay(pull_all(storage, "S001")[0]), "handover").values()
+    )
+    assert [to for _, to in made] == ["G001", "G002", "G001"]
