@@ -279,8 +279,8 @@ def test_the_brief_lists_open_work_and_what_the_owner_noted() -> None:
 # -- schema 4 on an older database -----------------------------------------------------------
 
 
-def test_schema_4_upgrades_a_version_3_database(sqlite_url: str) -> None:
-    with HQStorage(sqlite_url) as hq:
+def test_schema_4_upgrades_a_version_3_database(db_url: str) -> None:
+    with HQStorage(db_url) as hq:
         hq.migrate()
         with hq.write() as tx:
             tx.conn.exec_driver_sql("DROP TABLE handovers")
