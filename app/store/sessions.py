@@ -61,6 +61,12 @@ def end_session(conn: sqlite3.Connection, guide_id: str) -> None:
         conn.execute("DELETE FROM guide_sessions WHERE guide_id = ?", (guide_id,))
 
 
+def end_all_sessions(conn: sqlite3.Connection) -> None:
+    """The app starts: nobody is signed in yet, whatever the last run left valid."""
+    with transaction(conn):
+        conn.execute("DELETE FROM guide_sessions")
+
+
 def session_for(conn: sqlite3.Connection, guide_id: str, at: str) -> str | None:
     """The guide's HQ session valid at ``at`` (an ISO time), or None (offline sign-in)."""
     row = conn.execute(

@@ -24,6 +24,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from app.store import sessions
 from app.store.guides import GuideAccount, get_guide
 from app.ui.errors import ErrorReporter, install_excepthook
 from app.ui.main_window import MainWindow
@@ -79,6 +80,9 @@ class Workbench:
         self.set_aside: dict[str, MainWindow] = {}
 
     def start(self) -> None:
+        # Sessions of the last run are not sign-ins of this one (the demo's guide, too,
+        # works as signed in offline). The write lane runs this before any sign-in.
+        self.session.write.run(sessions.end_all_sessions)
         guide = get_guide(self.session.conn, self.ctx.guide_id) if self.ctx.guide_id else None
         if guide is not None:
             self.open_main(guide)

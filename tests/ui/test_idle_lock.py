@@ -12,6 +12,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit, QPushButton, QToolButton
 
+from app.store import sessions
 from app.store.replica import TerminalReplica
 from app.ui.app import UiContext, Workbench
 from app.ui.main_window import MainWindow
@@ -211,3 +212,13 @@ def test_another_guide_at_the_lock_screen_sets_the_first_aside_with_its_typing(
     assert note.toPlainText() == "王丽写了一半"
     assert bench.set_aside == {"G002": second}
     dialog.reject()
+
+
+def test_a_new_run_of_the_app_signs_nobody_in(qtbot, bench) -> None:
+    """A session the last run left valid is not this run's sign-in: dropped at start."""
+    conn = bench.session.conn
+    sessions.start_session(
+        conn, "G001", "last-run", "2026-11-22T22:30:00Z", now=bench.session.clock()
+    )
+    bench.start()
+    qtbot.waitUntil(lambda: sessions.session_for(conn, "G001", bench.session.now_iso()) is None)
