@@ -19,6 +19,7 @@ from PySide6.QtCore import Qt
 from app import terminal as terminal_services
 from app.domain.pin import MAX_FAILURES
 from app.store import outbox
+from app.ui.change_pin import ChangePinDialog
 from app.ui.session import Session
 from app.ui.sign_in import SignInView
 from sync import credentials, protocol
@@ -161,3 +162,26 @@ def test_rotation_saves_the_new_token_and_a_failed_save_keeps_the_old(hq: HQ, co
         timeout=10,
     )
     assert old.status_code == 401  # the new one was used: the old one stopped working
+
+
+def test_a_temporary_pin_is_changed_at_sign_in(qtbot, hq: HQ, counter, ui) -> None:
+    hq.run("set-pin", "G001", "--pin", "975310", "--must-change")
+    assert counter.sync().ok  # the new verifier reaches the terminal too
+    view = sign_in_view(qtbot, ui)
+    type_pin(qtbot, view, "G001", "975310")
+    qtbot.waitUntil(lambda: view.findChild(ChangePinDialog) is not None)
+    dialog = view.findChild(ChangePinDialog)
+    qtbot.keyClicks(dialog.new_pin, "864209")
+    qtbot.keyClick(dialog.new_pin, Qt.Key.Key_Return)
+    qtbot.keyClicks(dialog.again, "864209")
+    with qtbot.waitSignal(view.signed_in, timeout=10_000):
+        qtbot.keyClick(dialog.again, Qt.Key.Key_Return)
+    status = json.loads(hq.run("pin-status", "G001", "--json"))
+    assert not status["must_change_pin"]
+    # HQ takes the new PIN, and refuses the temporary one.
+    again = sign_in_view(qtbot, ui)
+    type_pin(qtbot, again, "G001", "975310")
+    assert again.last_check.refusal == "wrong_pin"
+    with qtbot.waitSignal(again.signed_in, timeout=10_000):
+        type_pin(qtbot, again, "G001", "864209")
+    assert again.last_check.online and not again.last_check.must_change_pin
