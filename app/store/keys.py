@@ -195,6 +195,8 @@ def cache_key(db_file: Path) -> bytes:
     """The key of ``db_file``'s folder: created on the first open of a new (or plain) cache,
     never for a file that is already encrypted (that one needs its own key or nothing)."""
     problem = credentials.keyring_problem()
+    if problem is not None and (db_file.parent / IN_MEMORY_FILE).exists():
+        raise refusal(db_file)  # the demo's folder: say that first
     if problem is not None:
         raise NoKeyring(
             "本地数据已加密，密钥只保存在系统钥匙串中，但本机的钥匙串不能长期保存它，数据不能打开。"
