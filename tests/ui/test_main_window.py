@@ -144,7 +144,10 @@ def test_run_signs_in_and_quits_cleanly(qapp, terminal, clock) -> None:
             widget.close()
 
     def sign_in() -> None:
-        view = next(w for w in qapp.topLevelWidgets() if isinstance(w, SignInView))
+        # The visible one: a closed view of an earlier test may not be deleted yet.
+        view = next(
+            w for w in qapp.topLevelWidgets() if isinstance(w, SignInView) and w.isVisible()
+        )
         view.signed_in.connect(lambda _guide: QTimer.singleShot(0, close_all))
         view.guide_box.setCurrentIndex(view.guide_box.findData("G001"))
         view.pin.setText("1234")
