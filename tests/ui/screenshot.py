@@ -33,6 +33,11 @@ def record(entity: str, key: str, data: dict) -> dict:
 
 def load_demo_store(path: Path, customers: int, store_index: int = 0) -> str:
     """Fill ``path`` with one store of the demo brand; returns the first guide's id."""
+    from sync import credentials
+
+    # Run as a script (screenshots, tests/bench/today.py) on a machine without a keyring:
+    # the store's key stays in this process's memory, as in the demo.
+    credentials.use_memory_keyring_if_none()
     brand = generate_brand(customers, today=TODAY)
     store = brand.stores[store_index]
     verifier = PasswordHasher().hash(DEMO_PIN)

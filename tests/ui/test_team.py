@@ -382,6 +382,9 @@ def main() -> None:
     parser.add_argument("--size", default="1024x768")
     parser.add_argument("--home", type=Path, default=Path("/tmp/gd-team-shot"))
     args = parser.parse_args()
+    from sync import credentials
+
+    credentials.use_memory_keyring_if_none()  # the store's key, as in the demo
     width, height = (int(v) for v in args.size.split("x"))
     _shoot(args.shot, (width, height), args.home)
 
