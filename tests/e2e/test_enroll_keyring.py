@@ -115,21 +115,28 @@ class ForgetfulKeyring(MemoryKeyring):
             super().set_password(service, username, password)
 
 
+def carrying_the_cache_key(ring: MemoryKeyring) -> MemoryKeyring:
+    """``ring`` holding what the keyring in use holds: the terminal's cache key (its
+    database was made under it), so only the token's fate differs."""
+    ring._items.update(keyring.get_keyring()._items)
+    return ring
+
+
 def test_a_keyring_that_refuses_writes_fails_the_enrolment_before_hq(hq: HQ, make_terminal) -> None:
     t = make_terminal("locked")
     code = hq.enroll_code("S001")
-    keyring.set_keyring(LockedKeyring())
+    keyring.set_keyring(carrying_the_cache_key(LockedKeyring()))
     with pytest.raises(credentials.CredentialError, match="one-time code was not used"):
         t.enroll_with(hq, code)
     assert terminals(hq) == []
-    keyring.set_keyring(MemoryKeyring())
+    keyring.set_keyring(carrying_the_cache_key(MemoryKeyring()))
     t.enroll_with(hq, code)  # the code is still good
     assert [x["id"] for x in terminals(hq)] == [t.replica().get_state("terminal_id")]
 
 
 def test_a_token_that_does_not_read_back_is_not_called_enrolled(hq: HQ, make_terminal) -> None:
     t = make_terminal("forgetful")
-    keyring.set_keyring(ForgetfulKeyring())
+    keyring.set_keyring(carrying_the_cache_key(ForgetfulKeyring()))
     with pytest.raises(credentials.CredentialError, match="did not give back the token"):
         t.enroll_with(hq, hq.enroll_code("S001"))
     assert t.replica().get_state("terminal_id") is None
