@@ -47,7 +47,23 @@ def _open_ui(args: argparse.Namespace, *, guide_id: str | None = None) -> int:
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
-    return _open_ui(args)
+    from app.store.db import StoreError
+
+    try:
+        return _open_ui(args)
+    except StoreError as exc:
+        # Started from a desktop icon there is no console: the refusal (no keyring, a
+        # wiped terminal, a file without its key) is said in a window too.
+        _say_in_a_window(str(exc))
+        raise
+
+
+def _say_in_a_window(message: str) -> None:
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    assert isinstance(app, QApplication)
+    QMessageBox.critical(None, "GuideDesk", message)
 
 
 def cmd_enroll(args: argparse.Namespace) -> int:
