@@ -10,13 +10,13 @@ local verifier at once, so the new PIN works offline before the next sync brings
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from app.store.db import transaction
+from app.store.sqlite import driver as sqlite3
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,11 +16,11 @@ as text.
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import UTC, datetime
 
 from app.domain.pin import Lockout, after_wrong_pin
 from app.store.db import transaction
+from app.store.sqlite import driver as sqlite3
 
 DEFAULT_IDLE_LOCK_SECONDS = 300
 # Below this an idle lock would lock a guide out while they read a profile.
