@@ -322,3 +322,24 @@ def test_a_wiped_folder_refuses_a_plain_copy_too(tmp_path: Path, clock, monkeypa
     with pytest.raises(keys.TerminalWiped):
         db.connect(db_file)
     assert db_file.read_bytes() == plain[db_file.name]  # left as it was, not encrypted
+
+
+def test_the_store_speaks_only_to_its_driver() -> None:
+    """A module of the store that imported the stdlib sqlite3 would catch none of the
+    driver's errors (``except sqlite3.Error``) and build rows the driver refuses."""
+    import ast
+
+    offenders = []
+    for path in sorted((REPO / "app" / "store").rglob("*.py")):
+        # Module-level imports (one under ``if TYPE_CHECKING:`` names types only).
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            if "sqlite3" in names:
+                offenders.append(str(path.relative_to(REPO)))
+    assert not offenders, offenders
