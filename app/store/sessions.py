@@ -67,6 +67,14 @@ def end_all_sessions(conn: sqlite3.Connection) -> None:
         conn.execute("DELETE FROM guide_sessions")
 
 
+def session_expiry(conn: sqlite3.Connection, guide_id: str) -> datetime | None:
+    """When the guide's HQ session ends (None: signed in offline)."""
+    row = conn.execute(
+        "SELECT expires_at FROM guide_sessions WHERE guide_id = ?", (guide_id,)
+    ).fetchone()
+    return None if row is None else parse_time(row[0])
+
+
 def session_for(conn: sqlite3.Connection, guide_id: str, at: str) -> str | None:
     """The guide's HQ session valid at ``at`` (an ISO time), or None (offline sign-in)."""
     row = conn.execute(

@@ -46,8 +46,10 @@ LOCK_KEY = Qt.Key.Key_L  # with Ctrl (Cmd on a Mac keyboard): "lock"
 
 
 class IdleWatch(QObject):
-    """Emits ``idle`` once after ``seconds`` without input, ``lock_requested`` on Ctrl+L;
-    ``start`` again to re-arm (a stopped watch hears nothing)."""
+    """Emits ``idle`` once after ``seconds`` without input (or at ``deadline``: the end
+    of the guide's HQ session, after which their edits would no longer say who made
+    them), ``lock_requested`` on Ctrl+L; ``start`` again to re-arm (a stopped watch
+    hears nothing)."""
 
     idle = Signal()
     lock_requested = Signal()
@@ -63,6 +65,7 @@ class IdleWatch(QObject):
         super().__init__(parent)
         self.clock = clock
         self.seconds = seconds
+        self.deadline: datetime | None = None
         self._last = clock()
         self._filtering = False
         self._timer = QTimer(self)
@@ -117,6 +120,6 @@ class IdleWatch(QObject):
         idle = self.idle_for()
         if idle < 0:  # the clock went back (NTP): count from now
             self._last = self.clock()
-        elif idle >= self.seconds:
+        elif idle >= self.seconds or (self.deadline is not None and self.clock() >= self.deadline):
             self.stop()
             self.idle.emit()

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from app.store.guides import GuideAccount
 from app.store.replica import sync_status
-from app.store.sessions import idle_lock_seconds
+from app.store.sessions import idle_lock_seconds, session_expiry
 from app.ui.customers.book import CustomerBook
 from app.ui.lock import IdleWatch
 from app.ui.navigation import SECTIONS, ComingSoonPage, NavRail
@@ -126,7 +126,7 @@ class MainWindow(QMainWindow):
         self.idle.idle.connect(self.lock)
         self.idle.lock_requested.connect(self.lock)
         sync.finished.connect(self._sync_finished)
-        self.idle.start()
+        self._arm_idle()
 
         self._set_title()
         self.show_section("customers")
@@ -177,6 +177,12 @@ class MainWindow(QMainWindow):
         if self._fixed_idle is not None:
             return self._fixed_idle
         return idle_lock_seconds(self.session.conn)
+
+    def _arm_idle(self) -> None:
+        # The screen also locks when the guide's HQ session ends: signing in again gets
+        # a new one, so what they type next still says who typed it.
+        self.idle.deadline = session_expiry(self.session.conn, self.guide.id)
+        self.idle.start()
 
     @Slot(object)
     def _sync_finished(self, _report: object) -> None:
@@ -236,7 +242,7 @@ class MainWindow(QMainWindow):
         for dialog in dialogs:
             if shiboken6.isValid(dialog):
                 dialog.show()
-        self.idle.start()
+        self._arm_idle()
         self.locked_changed.emit(False)
         if dialogs and shiboken6.isValid(dialogs[-1]) and dialogs[-1].isVisible():
             dialogs[-1].activateWindow()

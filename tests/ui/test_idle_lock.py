@@ -222,3 +222,18 @@ def test_a_new_run_of_the_app_signs_nobody_in(qtbot, bench) -> None:
     )
     bench.start()
     qtbot.waitUntil(lambda: sessions.session_for(conn, "G001", bench.session.now_iso()) is None)
+
+
+def test_the_end_of_the_hq_session_locks_even_a_busy_screen(qtbot, session, guide, clock) -> None:
+    """Signing in again gets a new session: what the guide types next still says who."""
+    ends = clock.now + timedelta(minutes=10)
+    sessions.start_session(session.conn, "G001", "s-1", sessions.iso(ends), now=clock.now)
+    window = open_window(qtbot, session, guide, idle_seconds=3600)
+    search = window.findChild(QLineEdit, "customerSearch")
+    clock.now += timedelta(minutes=9)
+    qtbot.keyClicks(search, "1")
+    qtbot.wait(60)
+    assert not window.locked
+    clock.now += timedelta(minutes=2)
+    qtbot.keyClicks(search, "2")  # busy, but the session is over
+    qtbot.waitUntil(lambda: window.locked)
