@@ -505,7 +505,9 @@ class TerminalReplica:
     def wipe(self) -> None:
         """The terminal was revoked: remove every customer record, the outbox included."""
         with transaction(self.conn):
-            for table in (*PULLED_TABLES, "followups", "outbox", "audit_log", "sync_state"):
+            # guide_sessions: HQ's session secrets; sign_in_failures: who tried when.
+            wiped = ("followups", "outbox", "audit_log", "sync_state", "guide_sessions")
+            for table in (*PULLED_TABLES, *wiped, "sign_in_failures"):
                 self.conn.execute(f"DELETE FROM {table}")
             # The search index's own segments hold the search keys (names, phones,
             # reversed phones): an external-content FTS table needs its own delete-all.

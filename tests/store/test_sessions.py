@@ -87,3 +87,11 @@ def test_idle_lock_delay_comes_from_hq_or_defaults(conn, clock) -> None:
     assert sessions.idle_lock_seconds(conn) == sessions.MIN_IDLE_LOCK_SECONDS
     replica.set_state(idle_lock_seconds="garbage")
     assert sessions.idle_lock_seconds(conn) == 300
+
+
+def test_a_revoked_terminal_forgets_sessions_and_wrong_pins(conn, clock) -> None:
+    sessions.start_session(conn, "G001", "secret-session", "2026-11-22T22:30:00Z", now=NOW)
+    sessions.record_wrong_pin(conn, "G002", now=NOW)
+    TerminalReplica(conn, clock=clock).wipe()
+    assert conn.execute("SELECT count(*) FROM guide_sessions").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM sign_in_failures").fetchone()[0] == 0
