@@ -18,35 +18,41 @@ readings go through pypinyin's (slower) phrase-aware reading.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from functools import lru_cache
+from importlib import resources
 
-# Surnames (姓) read as surnames. pypinyin reads many of these characters with their
-# everyday reading (曾 ceng, 单 dan, 解 jie, 仇 chou…); two-character keys are the
-# compound surnames (复姓) that ``split_surname`` detects. Syllables are space-separated
-# so initials come out right (欧阳 → oy).
-SURNAMES: dict[str, str] = {
-    "曾": "zeng", "单": "shan", "解": "xie", "仇": "qiu", "区": "ou", "朴": "piao",
-    "查": "zha", "覃": "qin", "盖": "ge", "乐": "yue", "缪": "miao", "翟": "zhai",
-    "华": "hua", "纪": "ji", "任": "ren", "沈": "shen", "石": "shi", "秘": "bi",
-    "宁": "ning", "燕": "yan", "种": "chong", "折": "she", "员": "yun", "薄": "bo",
-    "繁": "po", "句": "gou", "黑": "he", "过": "guo", "卜": "bu", "柏": "bai",
-    "召": "shao", "都": "du", "阚": "kan", "谌": "chen", "尉": "wei", "隗": "wei",
-    "冼": "xian", "能": "nai", "藏": "zang", "重": "chong", "颉": "xie", "长": "chang",
-    "欧阳": "ou yang", "司马": "si ma", "上官": "shang guan", "诸葛": "zhu ge",
-    "东方": "dong fang", "皇甫": "huang fu", "尉迟": "yu chi", "公孙": "gong sun",
-    "慕容": "mu rong", "长孙": "zhang sun", "宇文": "yu wen", "司徒": "si tu",
-    "夏侯": "xia hou", "轩辕": "xuan yuan", "令狐": "ling hu", "端木": "duan mu",
-    "南宫": "nan gong", "万俟": "mo qi", "独孤": "du gu", "西门": "xi men",
-    "呼延": "hu yan", "申屠": "shen tu", "澹台": "tan tai", "公冶": "gong ye",
-    "太史": "tai shi", "闻人": "wen ren", "赫连": "he lian", "钟离": "zhong li",
-    "宗政": "zong zheng", "濮阳": "pu yang", "淳于": "chun yu",
-    "公羊": "gong yang", "拓跋": "tuo ba", "百里": "bai li", "东郭": "dong guo",
-    "左丘": "zuo qiu", "第五": "di wu", "乐正": "yue zheng", "司空": "si kong",
-    "亓官": "qi guan", "巫马": "wu ma", "公良": "gong liang", "梁丘": "liang qiu",
-}  # fmt: skip
+
+def _load_surname_readings() -> dict[str, tuple[tuple[str, ...], ...]]:
+    data = json.loads(
+        resources.files(__package__).joinpath("surname_readings.json").read_text(encoding="utf-8")
+    )
+    return {
+        surname: tuple(tuple(reading.split()) for reading in readings)
+        for surname, readings in data["surnames"].items()
+    }
+
+
+# Surnames (姓) read as surnames (surname_readings.json): single ones whose reading as a
+# surname pypinyin does not give (曾 zeng, not ceng; 隗 wei and kui), and the compound
+# surnames (复姓) that ``split_surname`` detects. The first reading is the usual one: it
+# sorts the name and gives the name's main tokens; the others, and the everyday reading
+# of each character (曾 ceng, 盖 gai, 尉迟 wei chi), are indexed as well, because a
+# guide types whichever reading they know.
+SURNAME_READINGS = _load_surname_readings()
+SURNAMES: dict[str, str] = {s: " ".join(readings[0]) for s, readings in SURNAME_READINGS.items()}
 COMPOUND_SURNAMES = frozenset(s for s in SURNAMES if len(s) == 2)
+
+# A one-letter query ('d') would grow with every other reading indexed (单丽 read dan
+# li answers 'd'), and one letter is what a guide types first. So a lone letter is
+# searched as LETTER_MARK + letter, a token each customer has for the first letter of
+# each of its main tokens (the reading as a surname, the given name, the characters'
+# own tokens): the one-letter results stay what they were, and from two letters on
+# every reading is found ('da' finds 单丽). A private-use character: unicode61 keeps it
+# inside the token, and no name or query holds one.
+LETTER_MARK = "\ue000"
 
 # What splits a written name into parts: whitespace and the middle dots of transliterated
 # names (迪丽热巴·迪力木拉提). Applied after NFKC, which turns '．' into '.'.
@@ -152,6 +158,27 @@ def _full_syllables(parts: list[str]) -> tuple[str, ...]:
     return (*(reading.split() if reading else _syllables(surname)), *_syllables(given))
 
 
+def _other_readings(parts: list[str]) -> list[tuple[str, ...]]:
+    """Readings of a whole name besides ``_full_syllables``: the surname's other readings
+    as a surname and its everyday reading (each character's own, as pypinyin reads it
+    alone), before the rest of the name read as today. A compound surname's first
+    character is also tried as a single surname (单于飞 may be 单 + 于飞). Only surnames
+    of ``SURNAME_READINGS`` have any: 张 is zhang whichever way it is read."""
+    surname, _ = _split_parts(parts)
+    if not surname:
+        return []
+    name = parts[0]
+    readings: list[tuple[str, ...]] = []
+    for head in dict.fromkeys((surname, surname[0])):
+        if head not in SURNAME_READINGS:
+            continue
+        rest = _syllables(name[len(head) :])
+        everyday = tuple(r for r in (_char_reading(c)[0] for c in head) if r)
+        for reading in (*SURNAME_READINGS[head], everyday):
+            readings.append((*reading, *rest))
+    return readings
+
+
 def _pinyin_tokens(syllables: tuple[str, ...]) -> list[str]:
     """Full pinyin and initials; 'ü' is typed 'v' on a keyboard, but people type 'u'
     too (吕 → lv and lu), so both spellings are indexed."""
@@ -210,7 +237,12 @@ def _name_tokens(name: str) -> tuple[str, ...]:
                 tokens += _pinyin_tokens(_syllables(part[start:]))
     if surname and given:
         tokens += _pinyin_tokens(_syllables(given))
-    return tuple(dict.fromkeys(tokens))
+    # The first letters of these tokens answer a one-letter query (see LETTER_MARK);
+    # the other readings come after them and answer from two letters on.
+    marks = [LETTER_MARK + t[0] for t in tokens if "a" <= t[0] <= "z"]
+    for reading in _other_readings(parts):
+        tokens += _pinyin_tokens(reading)
+    return tuple(dict.fromkeys([*tokens, *marks]))
 
 
 def customer_search_keys(name: str, phone: str) -> str:
@@ -253,7 +285,9 @@ def query_terms(text: str) -> list[str]:
     '138 1234 5678' one number), because people space out pinyin and phone numbers;
     anywhere else they separate terms ('张 三' → 张, 三). A change of kind also starts a
     new term ('王1234' → 王, 4321). Digit terms are reversed to match the reversed
-    phone. Empty or punctuation-only text gives no terms.
+    phone, and a lone Latin letter is searched as LETTER_MARK + letter (the first
+    letters of a customer's main tokens only). Empty or punctuation-only text gives no
+    terms.
     """
     terms: list[str] = []
     kinds: list[str] = []
@@ -271,5 +305,13 @@ def query_terms(text: str) -> list[str]:
                 terms.append(c)
                 kinds.append(kind)
             gap = False
-    reversed_digits = (t[::-1] if k == "0" else t for t, k in zip(terms, kinds, strict=True))
-    return list(dict.fromkeys(reversed_digits))
+    searched = (_searched_term(t, k) for t, k in zip(terms, kinds, strict=True))
+    return list(dict.fromkeys(searched))
+
+
+def _searched_term(term: str, kind: str) -> str:
+    if kind == "0":
+        return term[::-1]
+    if kind == "a" and len(term) == 1:
+        return LETTER_MARK + term
+    return term

@@ -39,6 +39,7 @@ STEPS: list[tuple[int, str]] = [
     (6, "0006_personal_task_indexes.sql"),
     (7, "0007_handovers.sql"),
     (8, "0008_guide_sessions.sql"),
+    (10, "m0010_search_keys.py"),
 ]
 LATEST = STEPS[-1][0]
 
