@@ -108,3 +108,76 @@ def test_common_terms_walk_the_index_and_page(
     rare = search_customers(conn, CustomerQuery(text="王芳"), today=TODAY, limit=200)
     assert rare.exact and rare.total == (customers.RARE_LIMIT + 300) // 5
     assert all(r[1] == "王芳" for r in rare.rows)
+
+
+# -- surnames found both ways (issue 10, part 6) ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ceng", ["C2"]),  # 曾 typed with its everyday reading
+        ("cengxiaofan", ["C2"]),
+        ("cxf", ["C2"]),
+        ("dan", ["C4"]),  # 单 shan, typed dan
+        ("dl", ["C4", "C5"]),  # 单丽 by dan li; 迪力木拉提 as always
+        ("sl", ["C4"]),
+        ("c", []),  # one letter finds what it found before: not 曾 by ceng
+        ("d", ["C5"]),  # 迪丽热巴, not 单丽 by dan
+        ("s", ["C1", "C4"]),  # 张三 (san), 单丽 (shan)
+        ("z", ["C1", "C2", "C7"]),
+        ("l", ["C4", "C5", "C6"]),
+    ],
+)
+def test_surnames_are_found_both_ways_and_one_letter_does_not_grow(
+    book: TerminalReplica, conn: sqlite3.Connection, text: str, expected: list[str]
+) -> None:
+    assert ids(conn, text=text) == expected
+
+
+def test_both_readings_through_the_walk_of_common_terms(
+    replica: TerminalReplica, conn: sqlite3.Connection
+) -> None:
+    """Over RARE_LIMIT hits the store tests ``instr`` on the keys: the same answers."""
+    many = [
+        customer_change(f"G{i:05d}", "盖" + "芳丽娜敏静"[i % 5], f"139{i:08d}", version=i + 1)
+        for i in range(customers.RARE_LIMIT + 300)
+    ]
+    replica.apply_page(many, "9.9", more=False)
+    for text in ("g", "ge", "gai", "gaif", "gf"):
+        page = search_customers(conn, CustomerQuery(text=text), today=TODAY, limit=200)
+        assert len(page.rows) == 200 and all(r[1].startswith("盖") for r in page.rows), text
+    assert (
+        search_customers(conn, CustomerQuery(text="gaifang"), today=TODAY).total
+        == (customers.RARE_LIMIT + 300) // 5
+    )
+
+
+def test_keys_of_an_older_version_are_rebuilt_once(tmp_path, clock) -> None:
+    """A store of version 8 holds keys without the other readings and one-letter marks:
+    migration 10 computes them again, and the search index follows."""
+    from app.store import db, migrations
+    from app.store.migrations import m0010_search_keys
+
+    path = tmp_path / "old.sqlite3"
+    conn = db.connect(path)
+    replica = TerminalReplica(conn, clock=clock)
+    replica.apply_page(
+        [customer_change("C1", "曾小凡", "13900001234", version=1)], "1.1", more=False
+    )
+    conn.execute("UPDATE customers SET search_keys = ' 曾小凡 小凡 zengxiaofan zxf 4321 '")
+    conn.execute("PRAGMA user_version = 8")
+    conn.close()
+
+    conn = db.connect(path)
+    assert migrations.current_version(conn) == migrations.LATEST
+    for text in ("z", "zeng", "ceng", "cxf", "1234", "曾"):
+        assert ids(conn, text=text) == ["C1"], text
+    assert ids(conn, text="c") == []
+    triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'")}
+    assert {"customers_fts_ai", "customers_fts_ad", "customers_fts_au"} <= triggers
+    conn.execute("BEGIN")
+    m0010_search_keys.migrate(conn)  # nothing left to change: the index is not rebuilt
+    conn.execute("COMMIT")
+    assert ids(conn, text="ceng") == ["C1"]
+    conn.close()
