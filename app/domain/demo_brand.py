@@ -35,7 +35,9 @@ from app.domain.customers import (
 )
 from app.domain.lifecycle import YEAR_DAYS, PurchaseSummary, tier_for
 
-DEMO_PIN = "1234"  # every demo guide's PIN; demo data only, never a real brand's
+# Every demo guide's PIN (the manager's too); demo data only, never a real brand's. Six
+# digits that meet app/domain/pin.py, so the demo signs in without a forced change.
+DEMO_PIN = "246810"
 CUSTOMERS_PER_STORE = 2_500
 HISTORY_DAYS = 730  # purchases cover the last two years
 MEMBERSHIP_DAYS = 1_095  # members joined within the last three years

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from app.domain.customers import Customer, LifecycleStage, Purchase, Tier
 from app.domain.demo_brand import DEMO_PIN, DemoBrand, generate_brand, person_name
 from app.domain.lifecycle import lifecycle_stage, summarize, tier_for
+from app.domain.pin import pin_problem
 from app.domain.search_keys import SURNAMES, customer_search_keys, name_pinyin_parts, query_terms
 
 TODAY = date(2026, 11, 22)
@@ -56,7 +57,8 @@ def test_stores_guides_and_products(brand: DemoBrand) -> None:
     teams = defaultdict(list)
     for guide in brand.guides:
         teams[guide.store_id].append(guide)
-        assert guide.pin == DEMO_PIN == "1234"
+        assert guide.pin == DEMO_PIN == "246810"
+        assert pin_problem(guide.pin) is None  # signs in without a forced change
     for team in teams.values():
         assert 4 <= len(team) <= 8
         assert [g.is_manager for g in team] == [True] + [False] * (len(team) - 1)
