@@ -505,8 +505,9 @@ class TerminalReplica:
     def wipe(self) -> None:
         """The terminal was revoked: remove every customer record, the outbox included."""
         with transaction(self.conn):
-            # guide_sessions: HQ's session secrets; sign_in_failures: who tried when.
-            wiped = ("followups", "outbox", "audit_log", "sync_state", "guide_sessions")
+            # guide_sessions: HQ's session secrets; sign_in_failures: who tried when;
+            # drafts: what guides typed about customers and did not save (local only).
+            wiped = ("followups", "outbox", "audit_log", "sync_state", "guide_sessions", "drafts")
             for table in (*PULLED_TABLES, *wiped, "sign_in_failures"):
                 self.conn.execute(f"DELETE FROM {table}")
             # The search index's own segments hold the search keys (names, phones,

@@ -40,6 +40,7 @@ STEPS: list[tuple[int, str]] = [
     (7, "0007_handovers.sql"),
     (8, "0008_guide_sessions.sql"),
     (10, "m0010_search_keys.py"),
+    (11, "0011_drafts.sql"),
 ]
 LATEST = STEPS[-1][0]
 
