@@ -10,10 +10,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QIcon, QKeyEvent
 from PySide6.QtGui import Qt as QtGuiNamespace
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLayout, QLineEdit, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QLabel,
+    QLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QWidget,
+)
 
 from resources.paths import icon_path
 
@@ -91,3 +101,67 @@ def plain_tooltip(text: str | None) -> str | None:
     if not text:
         return None
     return QtGuiNamespace.convertFromPlainText(text, QtGuiNamespace.WhiteSpaceMode.WhiteSpacePre)
+
+
+class NoteEdit(QPlainTextEdit):
+    """A multi-line note in a form: Tab and Shift+Tab move between fields, as in every
+    other field of the form (a tab character in a note is never what a guide meant);
+    Ctrl+Tab types one should it ever be wanted."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setTabChangesFocus(True)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if (
+            event.key() == Qt.Key.Key_Tab
+            and event.modifiers() == Qt.KeyboardModifier.ControlModifier
+        ):
+            self.insertPlainText("\t")
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+class DayDateEdit(QDateEdit):
+    """A date field whose keys mean days: ↑/↓ the next or previous day, PgUp/PgDn the
+    next or previous month, wherever the cursor is in the field (a plain QDateEdit steps
+    the section under the cursor, so ↑ at the start moved the year). The wheel steps days;
+    Tab moves on to the next field. Typing the date digit by digit works as before; the
+    range is kept."""
+
+    def __init__(self, date: QDate, parent: QWidget | None = None) -> None:
+        super().__init__(date, parent)
+        self.setDisplayFormat("yyyy-MM-dd")
+        self.setCalendarPopup(True)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key, plain = event.key(), event.modifiers() == Qt.KeyboardModifier.NoModifier
+        moves = {
+            Qt.Key.Key_Up: (1, 0),
+            Qt.Key.Key_Down: (-1, 0),
+            Qt.Key.Key_PageUp: (0, 1),
+            Qt.Key.Key_PageDown: (0, -1),
+        }
+        if plain and key in moves:
+            days, months = moves[key]
+            self.setDate(self.date().addDays(days).addMonths(months))
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        # Tab leaves the field, as in every other field (QDateTimeEdit's own Tab walks
+        # its year, month and day sections first: three Tabs to get past one date).
+        return QWidget.focusNextPrevChild(self, next)
+
+    def stepBy(self, steps: int) -> None:
+        self.setDate(self.date().addDays(steps))
+
+    def stepEnabled(self) -> QAbstractSpinBox.StepEnabledFlag:
+        enabled = QAbstractSpinBox.StepEnabledFlag.StepNone
+        if self.date() < self.maximumDate():
+            enabled |= QAbstractSpinBox.StepEnabledFlag.StepUpEnabled
+        if self.date() > self.minimumDate():
+            enabled |= QAbstractSpinBox.StepEnabledFlag.StepDownEnabled
+        return enabled
