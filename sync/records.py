@@ -125,6 +125,9 @@ class Mutation:
     editable: tuple[str, ...] = ()  # field-by-field edits (customer/update)
     manager_only: bool = False  # only a store manager (店长) may send it
     about_customer: bool = True  # names a customer the guide must be allowed to act on
+    # Any guide of the customer's store may send it, not only the customer's owner (a
+    # colleague's counter visit); HQ never changes the owner for it (sync/hq/authz.py).
+    store_colleague: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +282,16 @@ DECLARATIONS: tuple[Record, ...] = (
                     "task_id",
                 ),
                 required=("customer_id", "channel", "created_at"),
+            ),
+            # "Served at the counter" (接待记录): a guide of the customer's store who is
+            # not their owner served them; HQ stores it as a follow-up of channel
+            # 'counter' authored by that guide, so it reaches the owner's timeline as a
+            # colleague's note. It plans no next follow-up and never moves the customer.
+            Mutation(
+                "counter",
+                fields=("id", "customer_id", "note", "created_at"),
+                required=("customer_id", "created_at"),
+                store_colleague=True,
             ),
         ),
     ),

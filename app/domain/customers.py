@@ -44,6 +44,10 @@ class Channel(StrEnum):
     CALL = "call"
     IN_STORE = "in_store"
     SMS = "sms"
+    # A colleague served someone else's customer at the counter (接待记录): written by a
+    # guide of the customer's store who is not their owner (followup/counter). Not one of
+    # the channels a guide picks in the follow-up dialog (app/ui/labels.CHANNELS).
+    COUNTER = "counter"
 
 
 # Fields of a customer that a guide may edit on the terminal; HQ merges them one by one.

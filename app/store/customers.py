@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from app.domain import lifecycle
 from app.domain.customers import EDITABLE_CUSTOMER_FIELDS, Channel
+from app.domain.followups import due_cutoff
 from app.domain.search_keys import query_terms
 from app.store import outbox
 from app.store.changes import Changes
@@ -60,6 +61,7 @@ LIST_COLUMNS = (
     "birthday",
     "tags",
     "guide_id",
+    "next_followup_on",
 )
 _LIST_SELECT = ", ".join(LIST_COLUMNS)
 
@@ -75,6 +77,7 @@ class CustomerQuery:
     tag: str | None = None
     birthday: BirthdayWindow | None = None
     not_contacted_days: int | None = None
+    due: bool = False  # only follow-ups due or overdue (待跟进, app/domain/followups.py)
     sort: str = "recency"
     descending: bool = True
 
@@ -127,6 +130,9 @@ def _filters(query: CustomerQuery, today: date) -> tuple[list[str], list[Any]]:
         cutoff = (today - timedelta(days=query.not_contacted_days)).isoformat()
         where.append("(last_contact_at IS NULL OR last_contact_at < ?)")
         params.append(cutoff)
+    if query.due:
+        where.append("next_followup_on <= ?")
+        params.append(due_cutoff(today).isoformat())
     return where, params
 
 
@@ -414,7 +420,7 @@ def refresh_derived(conn: sqlite3.Connection, customer_ids: list[str] | None, to
                (SELECT max(f.created_at) FROM followups f WHERE f.customer_id = c.id)
                    AS last_contact,
                (SELECT f.next_followup_on FROM followups f WHERE f.customer_id = c.id
-                   ORDER BY f.created_at DESC LIMIT 1) AS next_followup,
+                   AND f.channel != ? ORDER BY f.created_at DESC LIMIT 1) AS next_followup,
                min(p.paid_at) AS first_paid, max(p.paid_at) AS last_paid,
                count(p.id) AS orders_total,
                coalesce(sum(p.amount_cents), 0) AS spent_total,
@@ -424,7 +430,7 @@ def refresh_derived(conn: sqlite3.Connection, customer_ids: list[str] | None, to
         {scope_sql}
         GROUP BY c.id
         """,
-        (year_ago, year_ago, *scope_params),
+        (Channel.COUNTER.value, year_ago, year_ago, *scope_params),
     ).fetchall()
     updates = []
     for r in rows:

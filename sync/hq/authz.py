@@ -20,6 +20,11 @@ sent no session (signed in offline)   judged by the rest of this table; recorded
 is locked (too many wrong PINs)       accepted only for edits made before the lock
 is not a manager, op is manager-only  rejected: only the store manager (店长) may
 owns the customer now                 accepted
+sends a store colleague's mutation    accepted when the guide is of the customer's
+(``Mutation.store_colleague``:        store now (:func:`check_colleague`), whoever
+followup/counter, 接待记录)            owns them; rejected for a guide of another
+                                      store. HQ stores it as the colleague's record
+                                      and never changes the customer's owner
 manages the customer's store now      accepted
 owned the customer before (or         accepted when the edit was made before the
 managed the store that held them)     customer moved (its ``created_at``), else
@@ -183,4 +188,16 @@ def check_customer(
     return _deny(
         "顾客不属于该导购",
         f"customer {customer['id']} is not assigned to guide {guide['id']}",
+    )
+
+
+def check_colleague(guide: Mapping[str, Any], customer: Mapping[str, Any]) -> Decision:
+    """May ``guide`` record a store colleague's mutation (a counter visit, 接待记录) about
+    ``customer``? Only a guide of the store that holds the customer now; the owner stays
+    who they are."""
+    if customer["store_id"] == guide["store_id"]:
+        return ALLOW
+    return _deny(
+        "顾客不属于本门店，不能记接待",
+        f"customer {customer['id']} is not a customer of guide {guide['id']}'s store",
     )

@@ -21,7 +21,7 @@ from sync.hq import authz, sessions
 from sync.hq.errors import Rejected
 from sync.hq.mutations.appointments import _appointment_create, _appointment_update
 from sync.hq.mutations.audit import _audit_copy_phone, _audit_reveal_phone
-from sync.hq.mutations.customers import _customer_update, _followup_create
+from sync.hq.mutations.customers import _customer_update, _followup_counter, _followup_create
 from sync.hq.mutations.payload import _MAX_TEXT, _customer_for, _field, _record_id, _timestamp
 from sync.hq.mutations.shares import _share_create
 from sync.hq.mutations.tasks import (
@@ -243,6 +243,7 @@ _Handler = Callable[[Tx, TerminalRecord, Mapping[str, Any], protocol.Mutation, s
 # mutations sync/records.py declares.
 HANDLERS: dict[tuple[str, str], _Handler] = {
     ("followup", "create"): _followup_create,
+    ("followup", "counter"): _followup_counter,
     ("customer", "update"): _customer_update,
     ("share", "create"): _share_create,
     ("appointment", "create"): _appointment_create,

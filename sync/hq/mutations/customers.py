@@ -9,7 +9,7 @@ from typing import Any
 
 from app.domain.customers import Channel
 from sync import protocol
-from sync.hq import handover
+from sync.hq import authz, handover
 from sync.hq.db import _json
 from sync.hq.errors import Rejected
 from sync.hq.mutations.payload import _MAX_TEXT, _customer_for, _field, _record_id, _timestamp
@@ -26,6 +26,8 @@ def _followup_create(
     channel = _field(p, "channel", max_len=32)
     if channel not in {c.value for c in Channel}:
         raise Rejected(f"未知的跟进方式 / unknown follow-up channel {channel!r}")
+    if channel == Channel.COUNTER:
+        raise Rejected("接待记录请用 followup/counter 发送 / a counter visit is followup/counter")
     record = {
         "id": followup_id,
         "customer_id": customer["id"],
@@ -44,6 +46,41 @@ def _followup_create(
     )
     if inserted and customer["guide_id"] != guide["id"]:
         handover.refresh_brief(tx, customer["id"], guide["id"])  # a late edit of the former owner
+
+
+def _followup_counter(
+    tx: Tx, terminal: TerminalRecord, guide: Mapping[str, Any], m: protocol.Mutation, now: str
+) -> None:
+    """A colleague's counter visit (接待记录): any guide of the customer's store may write
+    it (authz.check_colleague); stored as a follow-up of channel 'counter' by that guide,
+    with no next date, so it reaches the owner's timeline and changes nothing else."""
+    p = m.payload
+    followup_id = _record_id(m)
+    customer_id = p.get("customer_id")
+    if not isinstance(customer_id, str) or not customer_id:
+        raise Rejected("缺少顾客编号 / payload field 'customer_id' is missing")
+    customer = tx.get("customer", customer_id, lock=True)
+    if customer is None:
+        raise Rejected(f"顾客 {customer_id} 在总部不存在 / customer {customer_id} is unknown to HQ")
+    decision = authz.check_colleague(guide, customer)
+    if not decision.allowed:
+        raise Rejected(decision.reason)
+    record = {
+        "id": followup_id,
+        "customer_id": customer["id"],
+        "guide_id": guide["id"],
+        "channel": Channel.COUNTER.value,
+        "note": _field(p, "note", required=False, max_len=_MAX_TEXT) or "",
+        "next_followup_on": None,
+        "created_at": _timestamp(p, "created_at"),
+        "task_id": None,
+    }
+    tx.insert_if_new(
+        "followup",
+        record,
+        scope=customer["store_id"],
+        extra={"terminal_id": terminal.id, "received_at": now},
+    )
 
 
 def _customer_update(

@@ -52,6 +52,8 @@ def mutation(guide: str, entity: str, op: str, customer: str, made_at: str, **pa
     base: dict[str, Any] = {"customer_id": customer}
     if (entity, op) == ("followup", "create"):
         base |= {"id": record_id, "channel": "wechat", "note": "到店试穿", "created_at": made_at}
+    elif (entity, op) == ("followup", "counter"):
+        base |= {"id": record_id, "note": "到店试穿，同事接待", "created_at": made_at}
     elif (entity, op) == ("customer", "update"):
         record_id = customer
         base = {"fields": {"note": {"old": "", "new": f"改 {n}"}}}
@@ -106,6 +108,13 @@ TABLE = [
     ("S001", "G002", "audit/copy_phone", "C1", -HOUR, "applied", ""),
     ("S001", "G002", "audit/copy_phone", "C3", -HOUR, "rejected", "not assigned"),
     ("S001", "G002", "audit/copy_phone", "C2", HOUR, "rejected", "moved to another guide"),
+    # A counter visit (接待记录): any guide of the customer's store, whoever owns them.
+    ("S001", "G002", "followup/counter", "C3", -HOUR, "applied", ""),  # G001's customer
+    ("S001", "G001", "followup/counter", "C1", -HOUR, "applied", ""),
+    ("S002", "G003", "followup/counter", "C1", -HOUR, "rejected", "is not a customer of"),
+    ("S001", "G003", "followup/counter", "C1", -HOUR, "rejected", "not a guide of this store"),
+    ("S001", "G002", "followup/counter", "C5", -HOUR, "rejected", "is not a customer of"),
+    ("S001", "G004", "followup/counter", "C1", HOUR, "rejected", "has left"),
     # Reviewing a task target is the store manager's.
     ("S001", "G002", "task_target/review", "C6", -HOUR, "rejected", "only the store manager"),
     ("S001", "G001", "task_target/review", "C6", -HOUR, "applied", ""),
@@ -161,3 +170,31 @@ def test_a_refused_edit_of_the_former_owner_says_why_and_the_rest_of_the_batch_l
     assert "顾客已于" in results[0]["reason"]
     # The same mutation again gets the same answer (it is recorded).
     assert storage.push(brand["terminals"]["S001"], [late])[0]["status"] == "rejected"
+
+
+def test_a_counter_visit_is_the_colleagues_note_and_the_owner_stays(
+    storage: HQStorage, brand: dict[str, Any]
+) -> None:
+    import json
+
+    made_at = iso(brand["day0"] - HOUR)
+    visit = mutation("G002", "followup", "counter", "C3", made_at)  # C3 is G001's
+    assert storage.push(brand["terminals"]["S001"], [visit])[0]["status"] == "applied"
+    page = json.loads(storage.pull("S001", None, protocol.MAX_PULL_LIMIT).body)
+    [note] = [
+        c["data"]
+        for c in page["changes"]
+        if c["entity"] == "followup" and c["data"].get("id") == visit.entity_id
+    ]
+    assert (note["guide_id"], note["channel"], note["customer_id"]) == ("G002", "counter", "C3")
+    assert note["next_followup_on"] is None and note["note"] == "到店试穿，同事接待"
+    [c3] = [
+        c["data"]
+        for c in page["changes"]
+        if c["entity"] == "customer" and c["op"] == "upsert" and c["data"].get("id") == "C3"
+    ]
+    assert c3["guide_id"] == "G001"
+    # A counter visit cannot be smuggled in as an ordinary follow-up of someone else's.
+    sneaky = mutation("G002", "followup", "create", "C3", made_at, channel="counter")
+    [result] = storage.push(brand["terminals"]["S001"], [sneaky])
+    assert result["status"] == "rejected"
