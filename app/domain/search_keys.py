@@ -11,6 +11,13 @@ diacritics dropped, and nothing but letters, digits and private-use characters k
 Phones are indexed *reversed*: a guide types the last four digits, and a tail search on
 a reversed number is a prefix search the index can answer.
 
+A surname is indexed by each reading a guide may know (surname_readings.json: 曾 zeng,
+单 shan, 隗 wei and kui, 单于 chan yu) and by its characters' everyday reading (曾 ceng,
+盖 gai, 尉迟 wei chi). A lone letter is searched through marks of the first letters of
+the usual tokens only (``LETTER_MARK``), so the other readings add nothing to the
+one-letter lists: they are found from the second letter on. Keys written before this
+(terminal store version < 10) are recomputed by the store's migration 10.
+
 pypinyin costs ~0.3 s to import, so it is imported lazily on the first name that needs
 it; readings are cached per character, and only runs holding a character with several
 readings go through pypinyin's (slower) phrase-aware reading.
@@ -253,8 +260,10 @@ def customer_search_keys(name: str, phone: str) -> str:
     separators, the given name, full pinyin and initials of the whole name (surname
     readings from ``SURNAMES``), the endings of each part of a multi-part name with
     their pinyin, full pinyin and initials of the given name ('ü' as 'v' and as 'u'),
-    then the phone's digits reversed (tail search). Only the reversed phone is kept:
-    guides search by the last digits, never the first.
+    full pinyin and initials of the name's other readings (``_other_readings``), one
+    ``LETTER_MARK`` token per first letter of the tokens before those, then the phone's
+    digits reversed (tail search). Only the reversed phone is kept: guides search by
+    the last digits, never the first.
     """
     tokens = list(_name_tokens(name))
     digits = _NON_DIGITS.sub("", unicodedata.normalize("NFKC", phone))
