@@ -79,8 +79,13 @@ def cmd_enroll(args: argparse.Namespace) -> int:
 
 
 def _print_progress(progress) -> None:  # type: ignore[no-untyped-def]
+    """Print "pull 4000/25657": a line that moves forward only (the engine keeps the total
+    stable, sync/client.py pull), or "pull 4000" while HQ has not said how much there is.
+    Scripts and tests read this shape."""
     if progress.total:
         print(f"\r{progress.phase} {progress.done}/{progress.total}", end="", flush=True)
+    elif progress.done:
+        print(f"\r{progress.phase} {progress.done}", end="", flush=True)
 
 
 def cmd_sync(args: argparse.Namespace) -> int:

@@ -228,7 +228,9 @@ def status_report(db_file: Path) -> dict[str, Any]:
         "last_attempt": status.last_attempt_at,
         "last_error": status.last_error,
         "offline": status.offline,
-        "pending": status.pending,
+        "pending": status.pending,  # everything not yet sent = the two below
+        "pending_edits": status.pending_edits,  # edits waiting to sync
+        "pending_audit_records": status.pending_audit,  # phone shown/copied, recorded for audit
         "rejected": status.rejected,
         "wiped_at": wiped_at(db_file),
         "counts": {

@@ -610,6 +610,7 @@ class SyncEngine:
         """
         pulled = 0
         total = 0
+        first_page = True
         cursor = self.replica.cursor()
         ahead = ThreadPoolExecutor(1, thread_name_prefix="pull-ahead")
         next_page: Future[_Page] | None = None
@@ -623,6 +624,7 @@ class SyncEngine:
                         log.warning("HQ asked for a full resync (cursor %s too old)", cursor)
                         self.replica.reset()
                         cursor, next_page = None, None
+                        total, first_page = 0, True  # the full resync's first page says
                         continue
                     self.hq.timings.wait_s += time.perf_counter() - waiting
                     changes, cursor, more, remaining = page
@@ -633,10 +635,18 @@ class SyncEngine:
                     count = len(changes)
                     del page, changes  # freed before the collector runs again
                 pulled += count
-                # HQ's "remaining" is an estimate; the last page settles it.
-                total = max(total, pulled + remaining) if more else pulled
+                # Forward only: the total is fixed by the first page (HQ counts the whole
+                # pull exactly when it starts from nothing, estimates otherwise) and
+                # changes only at the end; 0 = not known (HQ gave no estimate). ``done``
+                # never passes the total before the last page.
+                if not more:
+                    total = pulled
+                elif total == 0 and first_page:
+                    total = pulled + remaining if remaining > 0 else 0
+                first_page = False
                 if progress:
-                    progress(SyncProgress("pull", pulled, total))
+                    done = min(pulled, total) if total and more else pulled
+                    progress(SyncProgress("pull", done, total))
                 if not more:
                     return pulled
         finally:

@@ -108,6 +108,26 @@ def rejected(conn: sqlite3.Connection) -> list[OutboxEntry]:
     return [_entry(row) for row in rows]
 
 
+# The entity of HQ's audit trail (sync/records.py AUDIT_MUTATIONS: a phone number shown or
+# copied). Such a mutation is a record kept for audit, not an edit of anything.
+AUDIT_ENTITY = "audit"
+
+
+def is_audit_record(entity: str) -> bool:
+    """A mutation of ``entity`` is an audit record (a reveal, a copy), not an edit waiting
+    to sync: the one place that says which is which (status line, `guidedesk status`)."""
+    return entity == AUDIT_ENTITY
+
+
 def counts(conn: sqlite3.Connection) -> dict[str, int]:
-    found = dict(conn.execute("SELECT status, count(*) FROM outbox GROUP BY status").fetchall())
-    return {"pending": found.get("pending", 0), "rejected": found.get("rejected", 0)}
+    """``pending``: everything not yet sent, split into ``edits`` and ``audit`` records;
+    ``rejected``: refused by HQ."""
+    found: dict[str, int] = {"edits": 0, "audit": 0, "rejected": 0}
+    for entity, status, n in conn.execute(
+        "SELECT entity, status, count(*) FROM outbox GROUP BY entity, status"
+    ):
+        if status == "rejected":
+            found["rejected"] += n
+        elif status == "pending":
+            found["audit" if is_audit_record(entity) else "edits"] += n
+    return {"pending": found["edits"] + found["audit"], **found}

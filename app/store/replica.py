@@ -550,8 +550,12 @@ class SyncStatus:
     last_attempt_at: str | None
     last_error: str | None
     offline: bool
-    pending: int
+    pending: int  # every mutation not yet sent: pending_edits + pending_audit
     rejected: int
+    # Of pending: edits waiting to sync, and audit records (a phone shown or copied) that
+    # go to HQ's audit trail with the next sync (app.store.outbox.is_audit_record).
+    pending_edits: int = 0
+    pending_audit: int = 0
     # Records HQ sent that this terminal could not apply (skipped, see apply_page).
     skipped: int = 0
     skipped_unseen: bool = False
@@ -573,6 +577,8 @@ def sync_status(conn: sqlite3.Connection) -> SyncStatus:
         offline=state.get("offline") == "1",
         pending=box["pending"],
         rejected=box["rejected"],
+        pending_edits=box["edits"],
+        pending_audit=box["audit"],
         skipped=len(_skipped_list(state.get("skipped_records"))),
         skipped_unseen=state.get("skipped_unseen") == "1",
     )

@@ -228,10 +228,13 @@ class SyncStatusLabel(QLabel):
             parts.append(self.tr("Last synced {when}").format(when=when))
         elif self.sync.enrolled:
             parts.append(self.tr("Never synced"))
-        if status.pending:
-            parts.append(self.tr("Waiting to upload: {n}").format(n=status.pending))
+        if status.pending_edits:
+            parts.append(self.tr("Edits waiting to upload: {n}").format(n=status.pending_edits))
         elif self.sync.enrolled:
-            parts.append(self.tr("All changes uploaded"))
+            parts.append(self.tr("All edits uploaded"))
+        if status.pending_audit:
+            # A phone number shown or copied: kept for HQ's audit trail, not an edit.
+            parts.append(self.tr("Recorded for audit: {n}").format(n=status.pending_audit))
         links: list[tuple[str, str]] = []
         if status.rejected:
             links.append(("rejected", self.tr("Refused by HQ: {n}").format(n=status.rejected)))

@@ -10,7 +10,7 @@ from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QDialogButtonBox, QLabel, QPushButton, QTableWidget
 
 from app.store import db
-from app.store.customers import log_followup
+from app.store.customers import copy_phone, log_followup, reveal_phone
 from app.store.db import transaction
 from app.store.errors import DiskFull, StoreLocked
 from app.store.replica import TerminalReplica, sync_status
@@ -59,7 +59,8 @@ def test_success_shows_last_sync_and_nothing_pending(qtbot, panel, fake_engine, 
     report = run_sync(qtbot, sync)
     assert report.ok and engine.closed
     text = label.plain_text()
-    assert "Last synced" in text and "All changes uploaded" in text
+    assert "Last synced" in text and "All edits uploaded" in text
+    assert "audit" not in text
 
 
 def test_offline_and_pending_count(qtbot, panel, fake_engine, session) -> None:
@@ -74,7 +75,33 @@ def test_offline_and_pending_count(qtbot, panel, fake_engine, session) -> None:
     sync, label, _ = panel(lambda: fake_engine(SyncReport(ok=False, offline=True, error="x")))
     run_sync(qtbot, sync)
     text = label.plain_text()
-    assert "Offline" in text and "Waiting to upload: 1" in text
+    assert "Offline" in text and "Edits waiting to upload: 1" in text
+
+
+def test_a_reveal_is_recorded_for_audit_not_an_edit(qtbot, panel, fake_engine, session) -> None:
+    # Two reveals and a copy of a phone number, one follow-up: one edit waits to sync,
+    # three audit records go to HQ's audit trail with it.
+    for _ in range(2):
+        reveal_phone(session.conn, customer_id="C2", guide_id="G001", now="2026-11-22T09:00:00Z")
+    copy_phone(session.conn, customer_id="C2", guide_id="G001", now="2026-11-22T09:01:00Z")
+    sync, label, _ = panel(lambda: fake_engine(SyncReport(ok=False, offline=True, error="x")))
+    run_sync(qtbot, sync)
+    text = label.plain_text()
+    assert "All edits uploaded" in text and "Recorded for audit: 3" in text
+    assert "waiting" not in text
+    status = sync_status(session.conn)
+    assert (status.pending, status.pending_edits, status.pending_audit) == (3, 0, 3)
+    log_followup(
+        session.conn,
+        customer_id="C2",
+        guide_id="G001",
+        channel="call",
+        note="没接",
+        now="2026-11-22T09:02:00Z",
+    )
+    run_sync(qtbot, sync)
+    text = label.plain_text()
+    assert "Edits waiting to upload: 1" in text and "Recorded for audit: 3" in text
 
 
 def test_error_in_plain_words(qtbot, panel, fake_engine) -> None:
