@@ -939,12 +939,16 @@
         <translation>还没有同步过</translation>
     </message>
     <message>
-        <source>Waiting to upload: {n}</source>
-        <translation>{n} 条改动待上传</translation>
+        <source>Edits waiting to upload: {n}</source>
+        <translation>{n} 条修改待上传</translation>
     </message>
     <message>
-        <source>All changes uploaded</source>
-        <translation>改动已全部上传</translation>
+        <source>All edits uploaded</source>
+        <translation>修改已全部上传</translation>
+    </message>
+    <message>
+        <source>Recorded for audit: {n}</source>
+        <translation>已记录备查 {n} 条</translation>
     </message>
     <message>
         <source>Refused by HQ: {n}</source>
