@@ -160,13 +160,14 @@ def test_keys_of_an_older_version_are_rebuilt_once(tmp_path, clock) -> None:
     from app.store.migrations import m0010_search_keys
 
     path = tmp_path / "old.sqlite3"
-    conn = db.connect(path)
+    conn = db.connect(path, migrate=False)
+    migrations.migrate(conn, target=8)
     replica = TerminalReplica(conn, clock=clock)
     replica.apply_page(
         [customer_change("C1", "曾小凡", "13900001234", version=1)], "1.1", more=False
     )
     conn.execute("UPDATE customers SET search_keys = ' 曾小凡 小凡 zengxiaofan zxf 4321 '")
-    conn.execute("PRAGMA user_version = 8")
+    assert migrations.current_version(conn) == 8
     conn.close()
 
     conn = db.connect(path)
