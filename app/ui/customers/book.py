@@ -13,11 +13,13 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Slot
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, Slot
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
+    QPushButton,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.customers import LifecycleStage, Tier
 from app.store.changes import Changes
+from app.store.counter import log_counter_visit
 from app.store.customers import (
     RARE_LIMIT,
     CustomerQuery,
@@ -36,7 +39,8 @@ from app.store.customers import (
     search_customers,
 )
 from app.store.guides import GuideAccount, list_guides
-from app.store.ui_queries import customer_rows
+from app.store.ui_queries import ColleagueMatch, colleague_matches, customer_rows
+from app.ui.customers.counter import ColleaguePanel, CounterVisitDialog
 from app.ui.customers.model import CustomerListModel
 from app.ui.customers.profile import ProfilePane
 from app.ui.labels import stage_label, tier_label
@@ -46,15 +50,29 @@ from app.ui.widgets import ChoiceBox, SearchBox, icon, plain_label
 ROW_HEIGHT = 36
 
 
-def _search_job(
-    query: CustomerQuery, today: date, limit: int, offset: int = 0
-) -> Callable[[Any], tuple[SearchPage, bool]]:
-    """A read-lane job: one page, and whether the guide's book is empty (a new terminal)."""
+# A search's answer: the page, whether the guide's book is empty (a new terminal), and the
+# store colleagues' customers the text finds when the guide's own book has none.
+_Answer = tuple[SearchPage, bool, tuple[list[ColleagueMatch], bool]]
 
-    def job(conn: Any) -> tuple[SearchPage, bool]:
+
+def _search_job(
+    query: CustomerQuery,
+    today: date,
+    limit: int,
+    offset: int = 0,
+    *,
+    colleagues_of: str | None = None,
+) -> Callable[[Any], _Answer]:
+    """A read-lane job: one page, whether the guide's book is empty, and — for a guide
+    (``colleagues_of``) whose own book has no match — the colleagues' customers found."""
+
+    def job(conn: Any) -> _Answer:
         page = search_customers(conn, query, today=today, limit=limit, offset=offset)
         empty = page.total == 0 and offset == 0 and count_customers(conn, query.guide_id) == 0
-        return page, empty
+        colleagues: tuple[list[ColleagueMatch], bool] = ([], False)
+        if colleagues_of and page.total == 0 and offset == 0:
+            colleagues = colleague_matches(conn, query.text, guide_id=colleagues_of, today=today)
+        return page, empty, colleagues
 
     return job
 
@@ -78,6 +96,7 @@ class CustomerBook(QWidget):
         self.search_box.textChanged.connect(self._text_changed)
         self.search_box.step.connect(self.step)
         self.search_box.open_current.connect(self.open_current)
+        self.search_box.installEventFilter(self)  # Esc with nothing typed: clear the profile
 
         self.filters = self._filter_bar()
         self.count_label = plain_label(name="resultCount", wrap=False, selectable=False)
@@ -89,11 +108,9 @@ class CustomerBook(QWidget):
         self.model.more_wanted.connect(self._fetch_more)
         self.table = self._table()
         self.model.sort_wanted.connect(self._sort)
-        self.empty = plain_label("", "emptyState")
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.list_stack = QStackedWidget()
         self.list_stack.addWidget(self.table)
-        self.list_stack.addWidget(self.empty)
+        self.list_stack.addWidget(self._empty_panel())
 
         self.profile = ProfilePane(session, guide)
         self.profile.setMinimumWidth(360)
@@ -147,12 +164,17 @@ class CustomerBook(QWidget):
             [(self.tr("Any last contact"), None)]
             + [(self.tr("Not contacted for {n} days").format(n=n), n) for n in (30, 60, 90)],
         )
+        self.due_filter = ChoiceBox(
+            "filterDue",
+            [(self.tr("Any follow-up"), None), (self.tr("Follow-up due"), True)],
+        )
         boxes = [
             (self.stage_filter, "stage"),
             (self.tier_filter, "tier"),
             (self.tag_filter, "tag"),
             (self.birthday_filter, "birthday"),
             (self.contact_filter, "not_contacted_days"),
+            (self.due_filter, "due"),
         ]
         if self.guide.is_manager:
             guides = list_guides(self.session.conn)
@@ -160,6 +182,7 @@ class CustomerBook(QWidget):
                 "filterGuide", [(self.tr("All guides"), None)] + [(g.name, g.id) for g in guides]
             )
             boxes.append((self.guide_filter, "guide_id"))
+        self.filter_boxes = boxes
         for box, field in boxes:
             box.currentIndexChanged.connect(lambda _i, b=box, f=field: self._filter(f, b.value()))
             row.addWidget(box)
@@ -193,14 +216,110 @@ class CustomerBook(QWidget):
         table.activated.connect(lambda _index: self.focus_profile())
         return table
 
+    def _empty_panel(self) -> QWidget:
+        """What stands in for the list when nothing matches: why (the filters on, or what
+        to type), a button that clears the filters, and the colleagues' customers found."""
+        self.empty_panel = QWidget()
+        self.empty_panel.setObjectName("emptyPanel")
+        self.empty = plain_label("", "emptyState")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.clear_filters_button = QPushButton(self.tr("Clear filters"))
+        self.clear_filters_button.setObjectName("clearFiltersButton")
+        self.clear_filters_button.clicked.connect(self.clear_filters)
+        self.clear_filters_button.setVisible(False)
+        self.colleagues = ColleaguePanel()
+        self.colleagues.setVisible(False)
+        self.colleagues.serve_wanted.connect(self.serve_at_counter)
+        button_row = QHBoxLayout()
+        button_row.addStretch(1)
+        button_row.addWidget(self.clear_filters_button)
+        button_row.addStretch(1)
+        column = QVBoxLayout(self.empty_panel)
+        column.addStretch(1)
+        column.addWidget(self.empty)
+        column.addLayout(button_row)
+        column.addWidget(self.colleagues, 3)
+        column.addStretch(1)
+        return self.empty_panel
+
+    @Slot(object)
+    def serve_at_counter(self, match: ColleagueMatch) -> CounterVisitDialog:
+        """Record that this guide served a colleague's customer at the counter."""
+        dialog = CounterVisitDialog(match, self)
+        guide_id = self.guide.id
+
+        def save(note: str) -> None:
+            now, today = self.session.now_iso(), self.session.today()
+            self.session.change(
+                lambda conn: log_counter_visit(
+                    conn,
+                    customer_id=match.id,
+                    guide_id=guide_id,
+                    note=note,
+                    now=now,
+                    today=today,
+                ),
+                success=lambda _changes: (dialog.saved(), self.colleagues.show_recorded(match)),
+                failure=lambda exc: (dialog.failed(), self.session.errors.report(exc)),
+                owner=dialog,
+            )
+
+        dialog.submitted.connect(save)
+        dialog.open()
+        return dialog
+
     # -- searching -----------------------------------------------------------------------
 
     @Slot(str)
     def _text_changed(self, text: str) -> None:
+        if text != self.query.text:
+            self._clear_profile()
         self.set_query(replace(self.query, text=text))
 
     def _filter(self, field: str, value: Any) -> None:
+        if field == "due":
+            value = bool(value)
+        if getattr(self.query, field) != value:
+            self._clear_profile()
         self.set_query(replace(self.query, **{field: value}))
+
+    def _clear_profile(self) -> None:
+        """A new search: no profile (and no live 记跟进) until the guide chooses a row."""
+        self.profile.show_customer(None)
+        selection = self.table.selectionModel()
+        selection.blockSignals(True)
+        selection.clearSelection()
+        selection.setCurrentIndex(QModelIndex(), QItemSelectionModel.SelectionFlag.Clear)
+        selection.blockSignals(False)
+        self.table.viewport().update()
+
+    def active_filters(self) -> list[str]:
+        """The shown names of the filters that are on ("沉睡", "生日本周" …)."""
+        return [box.currentText() for box, _field in self.filter_boxes if box.value() is not None]
+
+    @Slot()
+    def clear_filters(self) -> None:
+        """Every filter back to "all", and one new search."""
+        cleared: dict[str, Any] = {}
+        for box, field in self.filter_boxes:
+            box.blockSignals(True)
+            box.setCurrentIndex(0)
+            box.blockSignals(False)
+            cleared[field] = False if field == "due" else None
+        if not self.guide.is_manager:
+            cleared.pop("guide_id", None)
+        self.set_query(replace(self.query, **cleared))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.search_box
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Escape
+            and not self.search_box.text()
+        ):
+            self._clear_profile()
+        return super().eventFilter(watched, event)
 
     @Slot(str, bool)
     def _sort(self, key: str, descending: bool) -> None:
@@ -228,7 +347,7 @@ class CustomerBook(QWidget):
         seq, query = self._seq, self.query
         self._busy = True
 
-        def arrived(answer: tuple[SearchPage, bool]) -> None:
+        def arrived(answer: _Answer) -> None:
             if self._answered(seq):
                 self._show(*answer)
 
@@ -236,8 +355,11 @@ class CustomerBook(QWidget):
             if self._answered(seq):
                 self.session.errors.report(exc)
 
+        colleagues_of = None if self.guide.is_manager else self.guide.id
         self.session.read.run(
-            _search_job(query, self.session.today(), self.model.page_size),
+            _search_job(
+                query, self.session.today(), self.model.page_size, colleagues_of=colleagues_of
+            ),
             success=arrived,
             failure=failed,
             owner=self,
@@ -251,9 +373,16 @@ class CustomerBook(QWidget):
         self._launch()  # the guide typed on: this answer is stale
         return False
 
-    def _show(self, page: SearchPage, book_empty: bool) -> None:
+    def _show(
+        self,
+        page: SearchPage,
+        book_empty: bool,
+        colleagues: tuple[list[ColleagueMatch], bool] = ([], False),
+    ) -> None:
         keep = self.profile.customer_id
+        self.model.set_today(self.session.today())
         self.model.set_page(page)
+        self.colleagues.set_matches(*colleagues)
         self._show_count(page, book_empty)
         row = self.model.row_of(keep) if keep else -1
         if row >= 0:
@@ -264,7 +393,7 @@ class CustomerBook(QWidget):
         seq = self._seq
         query = self.query
 
-        def arrived(answer: tuple[SearchPage, bool]) -> None:
+        def arrived(answer: _Answer) -> None:
             if seq == self._seq:
                 self.model.add_page(offset, answer[0])
             else:
@@ -289,20 +418,31 @@ class CustomerBook(QWidget):
         if page.total:
             self.list_stack.setCurrentWidget(self.table)
             return
+        filters = self.active_filters()
         if book_empty:
             text = self.tr(
                 "No customers on this terminal yet. Sync first (F5), or ask IT to enrol "
                 "this terminal."
             )
+        elif filters and self.query.text.strip():
+            text = self.tr(
+                "No customer found with the filters on: {filters}. The filters may hide "
+                "the customer you are looking for."
+            ).format(filters="、".join(filters))
+        elif filters:
+            text = self.tr("No customer matches the filters on: {filters}.").format(
+                filters="、".join(filters)
+            )
         elif self.query.text.strip():
             text = self.tr(
-                "No customer found. Try the last 4 digits of the phone, the name, its "
-                "pinyin or initials (e.g. zs)."
+                "No customer found in your book. Check the last 4 digits of the phone, "
+                "the name, its pinyin or initials (e.g. zs)."
             )
         else:
-            text = self.tr("No customer matches these filters. Try fewer filters.")
+            text = self.tr("No customers in your book yet.")
         self.empty.setText(text)
-        self.list_stack.setCurrentWidget(self.empty)
+        self.clear_filters_button.setVisible(bool(filters) and not book_empty)
+        self.list_stack.setCurrentWidget(self.empty_panel)
 
     def _load_tags(self) -> None:
         self.session.read.run(

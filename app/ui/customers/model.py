@@ -9,6 +9,7 @@ takes seconds at 200,000 rows (PERFORMANCE.md).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import (
@@ -20,15 +21,26 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
+from PySide6.QtGui import QBrush, QColor, QIcon
 
 from app.domain.customers import mask_phone
+from app.domain.followups import followup_due
 from app.store.customers import LIST_COLUMNS, PAGE_SIZE, SearchPage
 from app.ui import format as fmt
 from app.ui.labels import stage_label, tier_label
-from app.ui.widgets import plain_tooltip
+from app.ui.widgets import icon, plain_tooltip
 
 ID_ROLE = Qt.ItemDataRole.UserRole  # the customer's id, in every column
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # the raw value the column sorts by
+DUE_ROLE = Qt.ItemDataRole.UserRole + 2  # the follow-up column: a followups.Due, or None
+
+
+def due_text(days_overdue: int) -> str:
+    """ "Due today" / "Overdue 3 days" (the list and the profile say it alike)."""
+    if days_overdue <= 0:
+        return QCoreApplication.translate("CustomerListModel", "Follow-up due today")
+    return QCoreApplication.translate("CustomerListModel", "Overdue %n day(s)", "", days_overdue)
+
 
 _AT = {name: i for i, name in enumerate(LIST_COLUMNS)}
 _Index = QModelIndex | QPersistentModelIndex
@@ -61,6 +73,8 @@ COLUMNS = (
         112,
     ),
     Column("birthday", QT_TRANSLATE_NOOP("CustomerListModel", "Birthday"), "birthday", 68),
+    # The next follow-up: "Due today" / "Overdue 3 days" with a mark, or its date.
+    Column("next_followup_on", QT_TRANSLATE_NOOP("CustomerListModel", "Follow-up"), None, 104),
     Column("tags", QT_TRANSLATE_NOOP("CustomerListModel", "Tags"), None, 160),
 )
 GUIDE_COLUMN = Column("guide_id", QT_TRANSLATE_NOOP("CustomerListModel", "Guide"), None, 90)
@@ -89,6 +103,12 @@ class CustomerListModel(QAbstractTableModel):
         self.exact = True
         self._last_page_full = False
         self._loading = False
+        self.today = date.today()  # the store's today, set by the owner (set_today)
+        self._due_icon: QIcon | None = None
+
+    def set_today(self, today: date) -> None:
+        """The store's today, which says which follow-ups are due (app/domain/followups)."""
+        self.today = today
 
     # -- filling -------------------------------------------------------------------------
 
@@ -153,6 +173,8 @@ class CustomerListModel(QAbstractTableModel):
         row = self._rows[index.row()]
         column = self.columns[index.column()]
         value = row[_AT[column.field]]
+        if column.field == "next_followup_on":
+            return self._followup_data(value, role)
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(column.field, value)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -165,6 +187,30 @@ class CustomerListModel(QAbstractTableModel):
             return value
         if role == Qt.ItemDataRole.TextAlignmentRole and column.field == "points":
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _followup_data(self, value: Any, role: int) -> Any:
+        """The follow-up column: a due one says so in words and with a mark (not colour
+        alone); a later one shows its date."""
+        due = followup_due(value, self.today)
+        if role == Qt.ItemDataRole.DisplayRole:
+            if due is None:
+                return fmt.month_day(value) if value else ""
+            return due_text(due.days_overdue)
+        if role == Qt.ItemDataRole.DecorationRole and due is not None:
+            if self._due_icon is None:
+                self._due_icon = icon("due")
+            return self._due_icon
+        if role == Qt.ItemDataRole.ForegroundRole and due is not None and due.days_overdue:
+            return QBrush(QColor("#b3261e"))
+        if role == Qt.ItemDataRole.ToolTipRole and value:
+            return QCoreApplication.translate("CustomerListModel", "Next follow-up: {day}").format(
+                day=value
+            )
+        if role == DUE_ROLE:
+            return due
+        if role == SORT_ROLE:
+            return value
         return None
 
     def _display(self, field: str, value: Any) -> str:
