@@ -74,6 +74,14 @@ class ChoiceBox(QComboBox):
     def value(self) -> Any:
         return self.currentData() if self.count() else None
 
+    def select(self, value: Any) -> bool:
+        """Choose the entry whose value equals ``value`` (False, unchanged, if none does)."""
+        for index in range(self.count()):
+            if self.itemData(index) == value:
+                self.setCurrentIndex(index)
+                return True
+        return False
+
 
 def plain_label(
     text: str = "", name: str | None = None, *, wrap: bool = True, selectable: bool = True

@@ -27,8 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.customers import Channel, mask_phone
-from app.domain.followups import followup_due
+from app.domain.customers import mask_phone
 from app.store.changes import Changes
 from app.store.customers import (
     CustomerProfile,
@@ -38,12 +37,18 @@ from app.store.customers import (
     reveal_phone,
     update_customer,
 )
+from app.store.drafts import DraftKind
 from app.store.guides import GuideAccount
 from app.store.handovers import HandoverView, latest_handover
 from app.store.tasks import OpenTask, customer_open_tasks
 from app.ui import format as fmt
-from app.ui.customers.dialogs import EditCustomerDialog, FollowUpDialog, FollowUpDraft
-from app.ui.customers.model import due_text
+from app.ui.customers.dialogs import (
+    DialogCustomer,
+    EditCustomerDialog,
+    FollowUpDialog,
+    FollowUpDraft,
+)
+from app.ui.drafts import DraftSlot
 from app.ui.labels import FIELDS, SIZES, channel_label, label, stage_label, tier_label
 from app.ui.session import Session
 from app.ui.widgets import plain_label
@@ -252,14 +257,6 @@ class ProfilePane(QWidget):
 
         if self.handover is not None and self.handover.customer_id == p.id:
             widgets.append(self._handover_box(self.handover))
-        due = followup_due(p.next_followup_on, self.session.today())
-        if due is not None:
-            # Said in words with a mark, not by colour alone.
-            overdue = plain_label(
-                "⚠ " + due_text(due.days_overdue), "profileFollowUpDue", selectable=False
-            )
-            overdue.setProperty("overdue", due.days_overdue > 0)
-            widgets.append(overdue)
         if p.pending_changes:
             pending = plain_label(
                 self.tr("Changes for this customer waiting to sync: {n}").format(
@@ -356,19 +353,10 @@ class ProfilePane(QWidget):
             len(p.followups),
         )
         for f in p.followups:
-            counter = f.channel == Channel.COUNTER
-            how = self.tr("Served at the counter") if counter else channel_label(f.channel)
-            head = " · ".join(x for x in (fmt.day_time(f.created_at), how, f.guide_name) if x)
+            head = " · ".join(
+                x for x in (fmt.day_time(f.created_at), channel_label(f.channel), f.guide_name) if x
+            )
             lines = [_bold(plain_label(head, "followUpHead"))]
-            if counter and f.guide_id != p.guide_id:
-                lines.append(
-                    plain_label(
-                        self.tr("A colleague's note: {name} served this customer").format(
-                            name=f.guide_name
-                        ),
-                        "followUpColleague",
-                    )
-                )
             if not f.synced:
                 lines.append(plain_label(self.tr("waiting to sync"), "followUpWaiting"))
             lines.append(plain_label(f.note, "followUpNote"))
@@ -521,7 +509,15 @@ class ProfilePane(QWidget):
         if not self.ready or self.profile is None:
             return None
         customer_id, guide_id = self.profile.id, self.guide.id
-        dialog = FollowUpDialog(self.profile.name, self.session.today(), self)
+        p = self.profile
+        dialog = FollowUpDialog(
+            DialogCustomer(p.id, p.name, p.phone),
+            self.session.today(),
+            self,
+            drafts=DraftSlot(
+                self.session, DraftKind.FOLLOWUP, guide_id=guide_id, customer_id=customer_id
+            ),
+        )
 
         def save(draft: FollowUpDraft) -> None:
             now = self.session.now_iso()
@@ -549,7 +545,13 @@ class ProfilePane(QWidget):
         if not self.ready or self.profile is None:
             return None
         customer_id, guide_id = self.profile.id, self.guide.id
-        dialog = EditCustomerDialog(self.profile, self)
+        dialog = EditCustomerDialog(
+            self.profile,
+            self,
+            drafts=DraftSlot(
+                self.session, DraftKind.EDIT_CUSTOMER, guide_id=guide_id, customer_id=customer_id
+            ),
+        )
 
         def save(fields: dict) -> None:
             if not fields:

@@ -2,7 +2,8 @@
 
 The follow-up dialog's contract (app/ui/customers/dialogs.py): the dialog never writes;
 ``submitted`` carries an ``OutcomeDraft`` and the dialog stays busy until its owner calls
-``saved()``, so a failed write loses nothing typed. Ctrl+Enter saves.
+``saved()``, so a failed write loses nothing typed. Ctrl+Enter saves. Its draft too:
+Esc keeps what was typed for this customer and task, and it comes back next time.
 
 Evidence, when the task asks for it: a note, or a picture pasted with Ctrl+V (a chat
 screenshot), scaled down and re-encoded as JPEG until its base64 fits the contract's
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, Qt, Slot
 from PySide6.QtGui import QGuiApplication, QImage, QKeySequence, QPixmap, QShortcut
@@ -28,10 +30,11 @@ from PySide6.QtWidgets import (
 
 from app.domain.customers import Channel
 from app.domain.tasks import EvidenceKind, Outcome
-from app.ui.customers.dialogs import _SavingDialog
+from app.ui.customers.dialogs import DialogCustomer, _SavingDialog
+from app.ui.drafts import DraftSlot
 from app.ui.labels import CHANNELS, label
 from app.ui.tasks.labels import OUTCOMES, task_label
-from app.ui.widgets import ChoiceBox, add_row, plain_label
+from app.ui.widgets import ChoiceBox, NoteEdit, add_row, plain_label
 from sync.records import MAX_PICTURE_CHARS
 
 PREVIEW_SIZE = 220
@@ -76,7 +79,7 @@ def picture_base64(image: QImage, limit: int = MAX_PICTURE_CHARS) -> str | None:
     return None
 
 
-class _NoteEdit(QPlainTextEdit):
+class _NoteEdit(NoteEdit):
     """The note field; a picture pasted into it becomes the evidence picture instead."""
 
     def __init__(self, dialog: OutcomeDialog) -> None:
@@ -99,27 +102,26 @@ class OutcomeDialog(_SavingDialog):
     def __init__(
         self,
         *,
-        customer_name: str,
+        customer: DialogCustomer,
         task_title: str,
         evidence: str = EvidenceKind.NONE.value,
         review_comment: str = "",
         parent: QWidget | None = None,
+        drafts: DraftSlot | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("outcomeDialog")
-        self.setWindowTitle(self.tr("Record the outcome"))
+        self._begin(customer, self.tr("Record the outcome"), drafts)
         self.evidence_kind = EvidenceKind(evidence)
         self.picture: str | None = None
 
-        who = plain_label(customer_name, "outcomeCustomer")
-        font = who.font()
-        font.setPointSizeF(font.pointSizeF() * 1.3)
-        font.setBold(True)
-        who.setFont(font)
+        who = self._customer_header()
+        who.setObjectName("outcomeCustomer")
         task = plain_label(task_title, "outcomeTask")
         layout = QVBoxLayout(self)
         layout.addWidget(who)
         layout.addWidget(task)
+        layout.addWidget(self._draft_banner())
         if review_comment:
             comment = plain_label(
                 self.tr("The manager returned it: {comment}").format(comment=review_comment),
@@ -144,7 +146,7 @@ class OutcomeDialog(_SavingDialog):
         self.evidence_note: QPlainTextEdit | None = None
         self.preview: QLabel | None = None
         if self.evidence_kind is EvidenceKind.NOTE:
-            self.evidence_note = QPlainTextEdit()
+            self.evidence_note = NoteEdit()
             self.evidence_note.setObjectName("outcomeEvidenceNote")
             self.evidence_note.setPlaceholderText(
                 self.tr("This task asks for evidence: what was sent, what was agreed")
@@ -173,9 +175,20 @@ class OutcomeDialog(_SavingDialog):
             QShortcut(QKeySequence.StandardKey.Paste, self, activated=self.paste_picture)
         layout.addLayout(form)
         layout.addWidget(self._buttons())
+        changed = [
+            self.outcome.currentIndexChanged,
+            self.channel.currentIndexChanged,
+            self.note.textChanged,
+        ]
+        if self.evidence_note is not None:
+            changed.append(self.evidence_note.textChanged)
+        self._start_drafts(*changed)
         self._update_save()
-        self.note.setFocus()
+        self.focus_first_field()
         self.resize(520, 420 if self.evidence_kind is EvidenceKind.NONE else 560)
+
+    def focus_first_field(self) -> None:
+        self.note.setFocus()
 
     @property
     def wants_picture(self) -> bool:
@@ -192,7 +205,22 @@ class OutcomeDialog(_SavingDialog):
         encoded = picture_base64(image)
         if self.preview is None or encoded is None:
             return
+        self._show_picture(encoded, image)
+        self._edited()
+
+    def _show_picture(self, encoded: str | None, image: QImage | None = None) -> None:
+        if self.preview is None:
+            return
         self.picture = encoded
+        if encoded is None:
+            self.preview.clear()
+            self.preview.setText(
+                self.tr("This task asks for a screenshot: copy it, then press Ctrl+V here.")
+            )
+            self._update_save()
+            return
+        if image is None:
+            image = QImage.fromData(base64.b64decode(encoded), "JPG")
         shown = QPixmap.fromImage(
             image.scaled(
                 PREVIEW_SIZE,
@@ -223,3 +251,27 @@ class OutcomeDialog(_SavingDialog):
         note = self.note.toPlainText().strip() or task_label(OUTCOMES, outcome)
         evidence = self.evidence_note.toPlainText().strip() if self.evidence_note else ""
         return OutcomeDraft(outcome, self.channel.value(), note, evidence, self.picture)
+
+    def has_typing(self) -> bool:
+        evidence = self.evidence_note.toPlainText() if self.evidence_note else ""
+        return bool(self.note.toPlainText().strip() or evidence.strip() or self.picture)
+
+    def draft_fields(self) -> dict[str, Any]:
+        return {
+            "outcome": str(self.outcome.value()),
+            "channel": str(self.channel.value()),
+            "note": self.note.toPlainText(),
+            "evidence_note": self.evidence_note.toPlainText() if self.evidence_note else "",
+            "picture": self.picture,
+        }
+
+    def restore_fields(self, fields: dict[str, Any]) -> None:
+        self.outcome.select(fields.get("outcome"))
+        self.channel.select(fields.get("channel"))
+        self.note.setPlainText(str(fields.get("note", "")))
+        if self.evidence_note is not None:
+            self.evidence_note.setPlainText(str(fields.get("evidence_note", "")))
+        if self.wants_picture:
+            picture = fields.get("picture")
+            self._show_picture(picture if isinstance(picture, str) and picture else None)
+        self._update_save()

@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 from app.domain.customers import mask_phone
 from app.domain.personal_tasks import PersonalKind, PersonalTask
 from app.store.changes import Changes
+from app.store.drafts import DraftKind
 from app.store.guides import GuideAccount
 from app.store.replica import store_timezone
 from app.store.tasks import (
@@ -58,7 +59,10 @@ from app.store.tasks import (
     task_content,
     task_targets,
 )
+from app.ui.customers.dialogs import DialogCustomer
 from app.ui.customers.profile import ProfilePane
+from app.ui.drafts import DraftSlot
+from app.ui.fit import fit_columns
 from app.ui.session import Session
 from app.ui.tasks.labels import PERSONAL, task_label
 from app.ui.tasks.models import (
@@ -200,8 +204,8 @@ class TodayView(QWidget):
         cols = self.target_table.horizontalHeader()
         cols.setHighlightSections(False)
         cols.setStretchLastSection(True)
-        for i, width in enumerate(TARGET_WIDTHS):
-            self.target_table.setColumnWidth(i, width)
+        cols.ensurePolished()  # the style sheet's header font, then measure the titles
+        fit_columns(self.target_table, TARGET_WIDTHS)
         self.target_table.selectionModel().currentRowChanged.connect(self._target_changed)
         self.target_table.activated.connect(lambda _index: self.record_outcome())
         self.no_targets = plain_label("", "emptyState")
@@ -476,15 +480,22 @@ class TodayView(QWidget):
         if target is None or item is None or target.status not in OPEN_STATUSES:
             return None
         summary = item.summary
+        customer_id, guide_id = target.customer_id, self.guide.id
+        task_id = summary.id if summary else None
         dialog = OutcomeDialog(
-            customer_name=f"{target.name}  {target.phone}",
+            customer=DialogCustomer(customer_id, target.name, target.phone),  # phone masked
             task_title=item.title if summary else f"{item.title} · {target.detail}",
             evidence=summary.evidence if summary else "none",
             review_comment=target.review_comment if target.status == "rejected" else "",
             parent=self,
+            drafts=DraftSlot(
+                self.session,
+                DraftKind.TASK_OUTCOME,
+                guide_id=guide_id,
+                customer_id=customer_id,
+                task_id=task_id,
+            ),
         )
-        customer_id, guide_id = target.customer_id, self.guide.id
-        task_id = summary.id if summary else None
 
         def save(draft: OutcomeDraft) -> None:
             now = self.session.now_iso()
