@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.customers import mask_phone
+from app.domain.customers import Channel, mask_phone
+from app.domain.followups import followup_due
 from app.store.changes import Changes
 from app.store.customers import (
     CustomerProfile,
@@ -48,6 +49,7 @@ from app.ui.customers.dialogs import (
     FollowUpDialog,
     FollowUpDraft,
 )
+from app.ui.customers.model import due_text
 from app.ui.drafts import DraftSlot
 from app.ui.labels import FIELDS, SIZES, channel_label, label, stage_label, tier_label
 from app.ui.session import Session
@@ -257,6 +259,14 @@ class ProfilePane(QWidget):
 
         if self.handover is not None and self.handover.customer_id == p.id:
             widgets.append(self._handover_box(self.handover))
+        due = followup_due(p.next_followup_on, self.session.today())
+        if due is not None:
+            # Said in words with a mark, not by colour alone.
+            overdue = plain_label(
+                "⚠ " + due_text(due.days_overdue), "profileFollowUpDue", selectable=False
+            )
+            overdue.setProperty("overdue", due.days_overdue > 0)
+            widgets.append(overdue)
         if p.pending_changes:
             pending = plain_label(
                 self.tr("Changes for this customer waiting to sync: {n}").format(
@@ -353,10 +363,19 @@ class ProfilePane(QWidget):
             len(p.followups),
         )
         for f in p.followups:
-            head = " · ".join(
-                x for x in (fmt.day_time(f.created_at), channel_label(f.channel), f.guide_name) if x
-            )
+            counter = f.channel == Channel.COUNTER
+            how = self.tr("Served at the counter") if counter else channel_label(f.channel)
+            head = " · ".join(x for x in (fmt.day_time(f.created_at), how, f.guide_name) if x)
             lines = [_bold(plain_label(head, "followUpHead"))]
+            if counter and f.guide_id != p.guide_id:
+                lines.append(
+                    plain_label(
+                        self.tr("A colleague's note: {name} served this customer").format(
+                            name=f.guide_name
+                        ),
+                        "followUpColleague",
+                    )
+                )
             if not f.synced:
                 lines.append(plain_label(self.tr("waiting to sync"), "followUpWaiting"))
             lines.append(plain_label(f.note, "followUpNote"))
