@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import signal
 import sys
 from pathlib import Path
 
@@ -66,9 +68,27 @@ def _say_in_a_window(message: str) -> None:
     QMessageBox.critical(None, "GuideDesk", message)
 
 
+def _demo_keyring_for_a_demo_folder(args: argparse.Namespace) -> None:
+    """A folder `guidedesk demo` made keeps its secrets in its own demo keyring when the
+    machine has no OS keyring (sync/credentials.py DemoFolderKeyring): the window, sync
+    and status open it as the demo does. Any other folder: the OS keyring, always."""
+    from app.store import db
+    from sync import credentials
+
+    credentials.use_demo_keyring_if_needed(db.data_dir(args.home))
+
+
 def cmd_enroll(args: argparse.Namespace) -> int:
     from app import terminal
+    from app.store import db
     from sync import credentials
+
+    if credentials.is_demo_folder(db.data_dir(args.home)):
+        raise credentials.CredentialError(
+            "这是演示程序的数据文件夹，不能登记为真实终端；请用另一个 --home"
+            " (this data folder belongs to `guidedesk demo`; enrol a real terminal in a"
+            " folder of its own: --home DIR or GUIDEDESK_HOME)"
+        )
 
     # The keyring is keyring's own choice or the one IT named: never the demo's in-memory
     # one, which would lose the token when this process ends (enroll_terminal checks).
@@ -114,13 +134,51 @@ def cmd_sync(args: argparse.Namespace) -> int:
         )
         return 1
     print(f"同步失败 sync failed: {report.error}", file=sys.stderr)
+    if report.offline and _is_demo_folder(args):
+        print(
+            "这是演示程序的数据文件夹，演示总部只在 guidedesk demo 运行时运行：请先在另一个终端"
+            "运行 guidedesk demo（或 guidedesk demo --no-ui --keep-running）"
+            " (this is the demo's data folder and its HQ runs only while `guidedesk demo`"
+            " does: start `guidedesk demo`, or `guidedesk demo --no-ui --keep-running`, in"
+            " another terminal, then sync again)",
+            file=sys.stderr,
+        )
     return 1
+
+
+def _demo_status(home: Path, server: str | None) -> dict[str, object]:
+    """For a demo folder: where its HQ's database is, and whether that HQ answers now."""
+    import httpx
+
+    running = False
+    if server:
+        try:
+            running = httpx.get(server + "/healthz", timeout=1.0).status_code == 200
+        except httpx.HTTPError:
+            running = False
+    hq_db = (home / "demo-hq" / "hq.sqlite3").resolve()
+    return {
+        "hq_database": f"sqlite:///{hq_db}",
+        "hq_running": running,
+        "hq": "running"
+        if running
+        else "演示总部没有运行：运行 guidedesk demo 启动它 (not running: start `guidedesk demo`)",
+    }
+
+
+def _is_demo_folder(args: argparse.Namespace) -> bool:
+    from app.store import db
+    from sync import credentials
+
+    return credentials.is_demo_folder(db.data_dir(args.home))
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     from app import terminal
 
     report = terminal.status_report(_db_file(args))
+    if _is_demo_folder(args):
+        report["demo"] = _demo_status(_db_file(args).parent, report.get("server"))
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
@@ -129,38 +187,137 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def display_problem(env: dict[str, str] | None = None, platform: str | None = None) -> str | None:
+    """Why no window can open here, or None. Linux (and the BSDs) need an X11 or Wayland
+    display unless Qt is told to draw without one (QT_QPA_PLATFORM offscreen, minimal, or
+    a framebuffer); Windows and macOS always have their own."""
+    env = os.environ if env is None else env
+    platform = sys.platform if platform is None else platform
+    if platform.startswith(("win", "darwin", "cygwin")):
+        return None
+    qpa = env.get("QT_QPA_PLATFORM", "").split(":", 1)[0].strip()
+    if qpa in _HEADLESS_QPA:
+        return None
+    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "没有图形显示（DISPLAY 和 WAYLAND_DISPLAY 都没有设置），演示窗口打不开；什么都还没启动。\n"
+        "(no display: neither DISPLAY nor WAYLAND_DISPLAY is set, so the demo's window cannot"
+        " open; nothing was started.)\n"
+        "可以这样运行 / run it one of these ways:\n"
+        "  - 在桌面会话里运行 in a desktop session (a terminal window on the desktop)\n"
+        "  - xvfb-run guidedesk demo      (a virtual display: apt install xvfb)\n"
+        "  - guidedesk demo --no-ui       (set up and sync only, no window)"
+    )
+
+
+_HEADLESS_QPA = frozenset({"offscreen", "minimal", "eglfs", "linuxfb", "vnc", "vkkhrdisplay"})
+EXIT_NO_DISPLAY = 3
+
+
+def _exit_on_termination() -> None:
+    """SIGTERM (and SIGHUP: the terminal window closed) end the demo like Ctrl+C does:
+    through its ``finally``, which stops and reaps the demo HQ."""
+
+    def end(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, end)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, end)
+    # Ctrl+C is KeyboardInterrupt even when started in the background (where a shell sets
+    # SIGINT to ignored): `kill -INT` must stop the demo too.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _quit_ui_on_signals() -> object:
+    """While the window is open, Ctrl+C / SIGTERM / SIGHUP quit the Qt loop, so the demo's
+    ``finally`` still runs. Python handles a signal only between bytecodes, so a timer
+    lets the interpreter in a few times a second. Returns the timer (keep it alive)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+
+    def end(signum: int, _frame: object) -> None:
+        app.exit(128 + signum)
+
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), end)
+    timer = QTimer(app)
+    timer.timeout.connect(lambda: None)
+    timer.start(200)
+    return timer
+
+
+def _demo_people(db_file: Path) -> tuple[object | None, object | None]:
+    """The store's first guide and its manager (as the store has them)."""
+    from app.store import db
+    from app.store.guides import list_guides
+
+    conn = db.connect(db_file)
+    try:
+        guides = list_guides(conn)
+    finally:
+        conn.close()
+    plain = next((g for g in guides if not g.is_manager), None)
+    manager = next((g for g in guides if g.is_manager), None)
+    return plain, manager
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Embedded HQ with the demo brand, enrolled terminal, first sync, then the app."""
+    """Embedded HQ with the demo brand, enrolled terminal, first sync, then the app.
+
+    The demo's HQ stops with it however it ends (app/embedded_hq.py); a restart reuses the
+    terminal's enrolment and asks for the PIN."""
     from app import terminal
+    from app.domain.demo_brand import DEMO_PIN
     from app.embedded_hq import EmbeddedHQ
     from app.store import db
     from sync import credentials
 
-    if credentials.use_memory_keyring_if_none():
-        print(
-            "演示：本机没有系统钥匙串，凭证和本地数据密钥只留在本进程内存中，"
-            "演示数据下次启动时重新建立，别的进程（如 guidedesk sync）打不开它"
-            " (demo: no OS keyring, the token and the cache key are kept in this process's"
-            " memory: the next demo starts a new cache, and no other process can open this one)"
-        )
+    if not args.no_ui:
+        problem = display_problem()
+        if problem is not None:
+            print(f"guidedesk demo: {problem}", file=sys.stderr)
+            return EXIT_NO_DISPLAY
+    _exit_on_termination()
     home = db.data_dir(args.home)
+    terminal.claim_demo_folder(home)
+    if credentials.use_demo_keyring_if_needed(home):
+        print(
+            "演示：本机没有系统钥匙串，演示终端的凭证和本地数据密钥以明文保存在演示文件夹的"
+            f" {credentials.DEMO_KEYRING_FILE} 中（只用于演示数据）"
+            f" (demo: no OS keyring; the demo terminal's token and cache key are kept in"
+            f" {home / credentials.DEMO_KEYRING_FILE}, plain text, demo data only)"
+        )
     hq = EmbeddedHQ(home / "demo-hq")
-    if hq.prepare(args.customers):
+    db_file = db.db_path(home)
+    new_hq = hq.prepare(args.customers)
+    if new_hq:
         print(f"演示品牌已生成 demo brand created ({args.customers} customers)")
-    url = hq.start(port=args.port)
-    print(f"演示总部 demo HQ at {url}")
+        terminal.forget_demo_terminal(db_file)  # enrolled with an HQ that is gone
     try:
-        db_file = db.db_path(home)
+        url = hq.start(port=args.port)
+        print(f"演示总部 demo HQ at {url} (pid {hq.pid})")
+        print(
+            "演示总部数据库 demo HQ database, for the admin command:"
+            f" guidedesk-hq status --db {hq.db_url} --json",
+            flush=True,
+        )
         if terminal.discard_unreadable_demo_cache(db_file):
             print(
-                "演示：上次的演示数据以内存中的密钥加密，已无法解密，已删除并重新建立"
-                " (demo: the last demo cache was encrypted with a key that lived in that"
-                " process's memory; it was removed and is built anew)"
+                "演示：上次的演示数据的密钥已不在，已删除并重新建立"
+                " (demo: the last demo cache's key is gone; it was removed and is built anew)"
             )
-        if terminal.is_enrolled(db_file):
-            terminal.point_at_server(db_file, url)
-        else:
+        newly_enrolled = not terminal.is_enrolled(db_file)
+        if newly_enrolled:
             terminal.enroll_terminal(db_file, url, hq.enroll_code(DEMO_STORE), "demo terminal")
+            print("演示终端已登记 demo terminal enrolled")
+        else:
+            terminal.point_at_server(db_file, url)
+            print("沿用上次登记的演示终端 demo terminal enrolled before: reused")
         engine = terminal.engine_factory(db_file)()
         try:
             report = engine.sync_once(_print_progress)
@@ -171,9 +328,36 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print(f"首次同步失败 first sync failed: {report.error}", file=sys.stderr)
             return 1
         print(f"同步完成 synced: {report.pulled} changes")
+        guide, manager = _demo_people(db_file)
+        signed_in = terminal.demo_sign_in(db_file, newly_enrolled=newly_enrolled)
+        if signed_in and guide is not None:
+            print(
+                f"演示以导购 {guide.id} {guide.name} 登录 (the demo signs in guide {guide.id});"
+                f" 店长 manager: {manager.id if manager else '-'}, PIN {DEMO_PIN}"
+            )
+        else:
+            print(
+                f"登录界面：选择导购并输入 PIN {DEMO_PIN} (sign-in screen: choose a guide, PIN"
+                f" {DEMO_PIN}; the manager is {manager.id if manager else '-'})"
+            )
         if args.no_ui:
-            return 0
-        return _open_ui(args, guide_id=terminal.first_guide(db_file))
+            if not args.keep_running:
+                return 0
+            print(
+                "演示总部保持运行，按 Ctrl+C 结束；另开一个终端可运行 guidedesk sync --once"
+                " (the demo HQ keeps running until Ctrl+C; in another terminal, guidedesk"
+                " sync --once and guidedesk status work on this folder)",
+                flush=True,
+            )
+            assert hq.process is not None
+            code = hq.process.wait()
+            print(f"演示总部意外退出 the demo HQ exited ({code})", file=sys.stderr)
+            return 1
+        keep = _quit_ui_on_signals()
+        try:
+            return _open_ui(args, guide_id=signed_in)
+        finally:
+            del keep
     finally:
         hq.stop()
 
@@ -192,6 +376,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--customers", type=int, default=5000)
     demo.add_argument("--port", type=int, default=None)
     demo.add_argument("--no-ui", action="store_true", help="set up and sync, then exit")
+    demo.add_argument(
+        "--keep-running",
+        action="store_true",
+        help="with --no-ui: keep the demo HQ running until Ctrl+C (for guidedesk sync/status)",
+    )
     demo.set_defaults(func=cmd_demo)
 
     enroll = sub.add_parser("enroll", help="enrol this terminal with HQ")
@@ -222,6 +411,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
     try:
+        if args.func in (cmd_gui, cmd_sync, cmd_status):
+            _demo_keyring_for_a_demo_folder(args)
         return args.func(args)
     except (StoreError, SyncError, CredentialError, EmbeddedHQError) as exc:
         print(f"guidedesk: {exc}", file=sys.stderr)

@@ -2,15 +2,28 @@
 
 Only the composition root (app/__main__.py) uses this. The terminal talks to it over
 HTTP exactly as it would to a brand's HQ; the HQ database lives in the data folder.
+
+The HQ process never outlives the process that started it, however that one ends:
+``stop()`` (a normal end, an exception, Ctrl+C, SIGTERM handled by the caller) stops and
+reaps it; if the parent dies without that (kill -9, a crash in native code), the child
+notices by itself and exits: it runs ``python -m app.embedded_hq serve …`` (this module's
+``main``), which watches its stdin, a pipe whose only writer is the parent (EOF = the
+parent is gone), and on Linux also asks the kernel for SIGTERM when the parent dies
+(prctl PR_SET_PDEATHSIG). Whoever then reaps it is the OS's init (or a subreaper). On
+Windows a Job object would be the OS's way; it is not done: the pipe watchdog is what
+stops the HQ there.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -26,6 +39,14 @@ def _hq_command(*args: str) -> list[str]:
 
 def _env(db_url: str) -> dict[str, str]:
     return {**os.environ, "GUIDEDESK_HQ_DB": db_url}
+
+
+# The parent's pid, for the child's check that it is still there (PR_SET_PDEATHSIG fires
+# only for a parent that dies after the prctl call).
+PARENT_ENV = "GUIDEDESK_HQ_PARENT"
+PR_SET_PDEATHSIG = 1
+# After SIGTERM, how long the child gives uvicorn to shut down before it exits anyway.
+SHUTDOWN_GRACE_S = 5.0
 
 
 class EmbeddedHQ:
@@ -66,14 +87,26 @@ class EmbeddedHQ:
         port = port or _free_port()
         log = open(self.folder / "hq-server.log", "ab")  # noqa: SIM115 - lives with the process
         self.process = subprocess.Popen(
-            _hq_command(
-                "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)
-            ),
-            env=_env(self.db_url),
+            [
+                sys.executable,
+                "-m",
+                "app.embedded_hq",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
+            env={**_env(self.db_url), PARENT_ENV: str(os.getpid())},
+            # The watchdog pipe: only this process holds its write end (close_fds).
+            stdin=subprocess.PIPE,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
         log.close()
+        (self.folder / "hq.pid").write_text(f"{self.process.pid}\n", encoding="ascii")
         self.url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -88,25 +121,86 @@ class EmbeddedHQ:
         self.stop()
         raise EmbeddedHQError("demo HQ did not start in time")
 
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
     def kill(self) -> None:
         """SIGKILL, as a power cut or OOM killer would (tests)."""
         if self.process and self.process.poll() is None:
             self.process.kill()
-            self.process.wait()
-        self.process = None
+        self._reap()
 
     def stop(self) -> None:
+        """Stop the HQ and reap it (no zombie), whatever state it is in."""
         if self.process and self.process.poll() is None:
             self.process.terminate()
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
-                self.process.wait()
+        self._reap()
+
+    def _reap(self) -> None:
+        if self.process is None:
+            return
+        self.process.wait()
+        if self.process.stdin is not None:
+            self.process.stdin.close()
         self.process = None
+        (self.folder / "hq.pid").unlink(missing_ok=True)
 
 
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+# -- the child's side ----------------------------------------------------------------------
+
+
+def _die_with_parent() -> None:
+    """In the HQ child: exit when the parent is gone (see the module docstring)."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # the pipe below still does it
+    parent = os.environ.get(PARENT_ENV)
+    if parent and parent.isdigit() and os.getppid() != int(parent):
+        os._exit(1)  # the parent died before the prctl: nobody to serve
+
+    def watch() -> None:
+        try:
+            while sys.stdin.buffer.read(4096):
+                pass
+        except (OSError, ValueError):
+            pass
+        _shut_down()
+
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
+
+
+def _shut_down() -> None:
+    """The parent is gone: SIGTERM to ourselves (uvicorn shuts down as for Ctrl+C), and
+    exit regardless a little later."""
+    killer = threading.Timer(SHUTDOWN_GRACE_S, os._exit, args=(1,))
+    killer.daemon = True
+    killer.start()
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m app.embedded_hq serve …``: `guidedesk-hq` that dies with its parent."""
+    from sync.hq.cli import main as hq_main
+
+    _die_with_parent()
+    return hq_main(list(argv) if argv is not None else sys.argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -129,11 +129,70 @@ def wipe_revoked(db_file: Path, terminal_id: str, *, when: datetime) -> None:
     credentials.forget_token(terminal_id)
 
 
+class NotADemoFolder(credentials.CredentialError):
+    """`guidedesk demo` was pointed at a real terminal's data folder."""
+
+
+_DEMO_MARKER_TEXT = (
+    "This data folder was made by `guidedesk demo`: demo data only, never a real terminal.\n"
+    "Without an OS keyring its terminal token and cache key are kept in demo-keyring.json\n"
+    "(plain text, demo only). The demo HQ's database is demo-hq/hq.sqlite3.\n"
+    "Delete this folder to start the demo anew.\n"
+)
+
+
+def claim_demo_folder(home: Path) -> None:
+    """Mark ``home`` as the demo's (before any secret is kept for it): a new or empty
+    folder, or one an earlier demo made (it has demo-hq/). A real terminal's folder is
+    refused: the demo never mixes its data and keyring with a terminal's."""
+    if credentials.is_demo_folder(home):
+        return
+    if (home / db.DB_FILENAME).exists() and not (home / "demo-hq").is_dir():
+        raise NotADemoFolder(
+            f"这个数据文件夹属于一台真实终端，演示程序不使用它；请用 --home 指定另一个文件夹"
+            f" ({home} holds a real terminal's data: the demo does not touch it; give the demo"
+            f" a folder of its own with --home DIR or GUIDEDESK_HOME)"
+        )
+    keys.private_folder(home)
+    marker = home / credentials.DEMO_FOLDER_MARKER
+    marker.write_text(_DEMO_MARKER_TEXT, encoding="utf-8")
+    keys.private_files([marker])
+
+
+def forget_demo_terminal(db_file: Path) -> None:
+    """The demo's HQ was built anew: the terminal's old enrolment and cache belong to an
+    HQ that no longer exists (demo folders only)."""
+    if not credentials.is_demo_folder(db_file.parent):
+        raise NotADemoFolder(f"not a demo folder: {db_file.parent}")
+    if not db_file.exists():
+        return
+    try:
+        conn = db.connect(db_file)
+    except keys.KeyMissing:
+        terminal_id = None
+    else:
+        try:
+            terminal_id = TerminalReplica(conn, clock=utc_now).get_state("terminal_id")
+        finally:
+            conn.close()
+    if terminal_id:
+        credentials.forget_token(terminal_id)
+    for path in keys.database_files(db_file):
+        path.unlink(missing_ok=True)
+
+
+def demo_sign_in(db_file: Path, *, newly_enrolled: bool) -> str | None:
+    """Whom the demo signs in without a PIN: the store's first guide right after the
+    demo enrolled the terminal (the first start); on every later start nobody, the
+    sign-in screen asks for the PIN like on a real terminal."""
+    return first_guide(db_file) if newly_enrolled else None
+
+
 def discard_unreadable_demo_cache(db_file: Path) -> bool:
-    """The demo without an OS keyring keeps the cache key in its own memory: the cache of
-    its previous run cannot be decrypted any more, and is demo data HQ sends again. True
-    when such a cache was removed. (Never for a wiped terminal, never with a real keyring.)"""
-    if not credentials.in_memory_keyring():
+    """A demo cache whose key is gone (kept in an earlier demo's memory, or a keyring
+    that was cleared) cannot be decrypted any more, and is demo data HQ sends again. True
+    when such a cache was removed. (Never for a wiped terminal, never a real terminal's.)"""
+    if not (credentials.in_memory_keyring() or credentials.is_demo_folder(db_file.parent)):
         return False
     try:
         db.connect(db_file).close()

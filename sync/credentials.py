@@ -3,13 +3,17 @@
 Which backend holds it is keyring's own choice (the OS keyring: Secret Service, macOS
 Keychain, Windows Credential Locker), or the one IT names (``PYTHON_KEYRING_BACKEND``, a
 keyringrc.cfg), or, inside one process only, one set with ``keyring.set_keyring`` (the
-demo's and the tests' :class:`MemoryKeyring`). :func:`check_keyring` says before an
-enrolment whether the token will still be there for the next process.
+tests' :class:`MemoryKeyring`; a demo folder's :class:`DemoFolderKeyring`, demo only).
+:func:`check_keyring` says before an enrolment whether the token will still be there for
+the next process.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import secrets
+from pathlib import Path
 
 import keyring
 import keyring.backend
@@ -113,8 +117,13 @@ def forget_cache_key(folder_id: str) -> None:
 
 
 def in_memory_keyring() -> bool:
-    """The keyring in use is this process's :class:`MemoryKeyring` (the demo, the tests)."""
+    """The keyring in use is this process's :class:`MemoryKeyring` (the tests)."""
     return isinstance(keyring.get_keyring(), MemoryKeyring)
+
+
+def demo_keyring_in_use() -> bool:
+    """The keyring in use is a demo folder's :class:`DemoFolderKeyring`."""
+    return isinstance(keyring.get_keyring(), DemoFolderKeyring)
 
 
 class _NotChosenByKeyring:
@@ -153,6 +162,90 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
             raise PasswordDeleteError(username)
 
 
+# A data folder made by `guidedesk demo` holds this marker (app/terminal.py writes it when
+# the demo claims a new folder); only such a folder may keep its secrets in a file.
+DEMO_FOLDER_MARKER = "DEMO-ONLY-FOLDER.txt"
+DEMO_KEYRING_FILE = "demo-keyring.json"
+
+
+class DemoFolderKeyring(keyring.backend.KeyringBackend):
+    """DEMO ONLY: the token and cache key of a demo data folder, in a file in that folder.
+
+    `guidedesk demo` on a machine without an OS keyring uses this so that a restart keeps
+    its terminal enrolment and its cache (and `guidedesk sync --once` / `status` work on
+    the folder). The secrets sit in plain text beside the encrypted cache, so the cache's
+    encryption protects nothing here: acceptable for invented demo customers, never for a
+    real terminal. Hence it refuses any folder without :data:`DEMO_FOLDER_MARKER`, keyring
+    never picks it by itself (like :class:`MemoryKeyring`), and `guidedesk enroll`
+    refuses a demo folder. Set explicitly with ``keyring.set_keyring`` (app/__main__.py).
+    """
+
+    priority = _NotChosenByKeyring()  # type: ignore[assignment]
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__()
+        if not (folder / DEMO_FOLDER_MARKER).is_file():
+            raise CredentialError(
+                f"演示专用的钥匙串只用于演示程序建立的文件夹 (the demo keyring is only for a"
+                f" folder made by `guidedesk demo`; {folder} is not one)"
+            )
+        self.path = folder / DEMO_KEYRING_FILE
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__} ({self.path}, demo only, plain text)"
+
+    def _load(self) -> dict[str, str]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            raise KeyringError(f"cannot read {self.path}: {exc}") from exc
+        return data if isinstance(data, dict) else {}
+
+    def _save(self, data: dict[str, str]) -> None:
+        tmp = self.path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path)
+
+    @staticmethod
+    def _key(service: str, username: str) -> str:
+        return f"{service}\n{username}"
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self._load().get(self._key(service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        data = self._load()
+        data[self._key(service, username)] = password
+        self._save(data)
+
+    def delete_password(self, service: str, username: str) -> None:
+        data = self._load()
+        if data.pop(self._key(service, username), None) is None:
+            raise PasswordDeleteError(username)
+        self._save(data)
+
+
+def is_demo_folder(folder: Path) -> bool:
+    return (folder / DEMO_FOLDER_MARKER).is_file()
+
+
+def use_demo_keyring_if_needed(folder: Path) -> bool:
+    """For a demo folder only: its file keyring when there is no OS keyring (or it was used
+    already: its entries are there). True when it switched."""
+    if not is_demo_folder(folder):
+        return False
+    if keyring_problem() is None and not (folder / DEMO_KEYRING_FILE).exists():
+        return False
+    keyring.set_keyring(DemoFolderKeyring(folder))
+    return True
+
+
 def _named_backend() -> bool:
     """IT named a backend (PYTHON_KEYRING_BACKEND or keyringrc.cfg): their decision."""
     try:
@@ -188,7 +281,7 @@ def keyring_problem() -> str | None:
         ring = keyring.get_keyring()
     except Exception as exc:  # a named backend that cannot be loaded
         return f"钥匙串后端无法加载 (keyring backend cannot be loaded): {exc}"
-    if isinstance(ring, MemoryKeyring):
+    if isinstance(ring, MemoryKeyring | DemoFolderKeyring):
         return None
     if isinstance(ring, chainer.ChainerBackend):
         chained = ring.backends
@@ -241,8 +334,8 @@ def keyring_description() -> str:
 
 
 def use_memory_keyring_if_none() -> bool:
-    """For the demo only: without a keyring that would keep the token, keep it in memory
-    for this process (the demo re-enrols on its next start). True when it switched."""
+    """For tests and benchmarks: without a keyring that would keep the token, keep it in
+    memory for this process. True when it switched."""
     if keyring_problem() is None:
         return False
     keyring.set_keyring(MemoryKeyring())
