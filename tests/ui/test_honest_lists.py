@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QWidget
 
 from app.ui.customers.book import CustomerBook
 from app.ui.customers.counter import CounterVisitDialog
@@ -219,3 +219,21 @@ def test_due_and_overdue_follow_ups_are_marked_and_filtered(
     search(qtbot, book, "oynn")
     qtbot.waitUntil(lambda: names(book) == ["欧阳娜娜"])
     assert cell("欧阳娜娜") == "Overdue 4 day(s)"
+
+
+def test_a_colleagues_counter_visit_reads_as_their_note_in_the_timeline(
+    qtbot, add_records, session, guide
+) -> None:
+    visit = _followup("FV1", "C1", None)
+    visit["data"].update(guide_id="G002", channel="counter", note="她来试了那条连衣裙")
+    add_records([visit])
+    book = make_book(qtbot, session, guide)
+    click_row(qtbot, book, "张三")
+    qtbot.waitUntil(lambda: profile_shown(book) and book.profile.ready)
+    timeline = book.profile.findChild(QWidget, "followUpTimeline")
+    text = " ".join(label.text() for label in timeline.findChildren(QLabel))
+    assert "Served at the counter · 李娜" in text
+    assert "A colleague's note: 李娜 served this customer" in text
+    assert "她来试了那条连衣裙" in text
+    # Her own follow-up (F1, WeChat) is not marked as a colleague's.
+    assert text.count("A colleague's note") == 1

@@ -1,0 +1,109 @@
+"""A colleague's walk-in customer served at the counter (接待记录), through a real HQ
+process over HTTP and real terminal files.
+
+赵敏 (G004, a guide of S001) finds 李娜's (G002) customer C0005 by the phone's last digits
+— shown as 李娜's, masked — and records a counter visit; HQ accepts it, 李娜's terminal
+receives it in the customer's timeline as 赵敏's note, and the customer stays 李娜's with
+her planned next follow-up. A guide of another store sending the same mutation is refused
+with a reason.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from app.domain.clock import store_today
+from app.store import customers, outbox
+from app.store.counter import log_counter_visit
+from app.store.db import transaction
+from app.store.ui_queries import colleague_matches
+from sync import client
+
+from .conftest import HQ, Terminal
+
+
+def _owner(t: Terminal, customer_id: str) -> tuple[str, str | None]:
+    row = t.conn.execute(
+        "SELECT guide_id, next_followup_on FROM customers WHERE id = ?", (customer_id,)
+    ).fetchone()
+    return row[0], row[1]
+
+
+def test_a_counter_visit_reaches_the_owners_timeline_and_the_owner_stays(
+    hq: HQ, make_terminal
+) -> None:
+    hq.run("add-guide", "G004", "赵敏", "--store", "S001", "--pin", "246810")
+    desk, owners = make_terminal("front-desk"), make_terminal("lina")
+    desk.enroll(hq, "S001")
+    owners.enroll(hq, "S001")
+    assert desk.sync().ok and owners.sync().ok
+
+    # 李娜 plans her next follow-up with C0005.
+    next_on = (store_today(owners.clock()) + timedelta(days=10)).isoformat()
+    customers.log_followup(
+        owners.conn,
+        customer_id="C0005",
+        guide_id="G002",
+        channel="call",
+        note="约了下周到店",
+        now=client.iso(owners.clock()),
+        next_followup_on=next_on,
+    )
+    assert owners.sync().pushed == 1
+
+    # At the front desk 赵敏 types the last digits: not in her book, 李娜's customer.
+    today = store_today(desk.clock())
+    matches, _more = colleague_matches(desk.conn, "0005", guide_id="G004", today=today)
+    assert [(m.id, m.name, m.masked_phone, m.owner_name) for m in matches] == [
+        ("C0005", "张八5", "138****0005", "李娜")
+    ]
+    desk.now += timedelta(minutes=5)
+    log_counter_visit(
+        desk.conn,
+        customer_id="C0005",
+        guide_id="G004",
+        note="到店试了驼色大衣，M 码合适",
+        now=client.iso(desk.clock()),
+        today=today,
+    )
+    report = desk.sync()
+    assert report.ok and report.pushed == 1 and report.rejected == 0, report
+    assert desk.status().pending == 0
+
+    # 李娜's terminal: the note is in C0005's timeline as 赵敏's; C0005 is still hers.
+    owners.now += timedelta(minutes=10)
+    assert owners.sync().ok
+    profile = customers.customer_profile(owners.conn, "C0005")
+    assert profile is not None and profile.guide_id == "G002"
+    visit = next(f for f in profile.followups if f.channel == "counter")
+    assert (visit.guide_id, visit.guide_name, visit.note, visit.synced) == (
+        "G004",
+        "赵敏",
+        "到店试了驼色大衣，M 码合适",
+        True,
+    )
+    assert _owner(owners, "C0005") == ("G002", next_on)  # her plan stands
+    assert _owner(desk, "C0005") == ("G002", next_on)
+
+
+def test_a_guide_of_another_store_is_refused_with_a_reason(hq: HQ, make_terminal) -> None:
+    other = make_terminal("hangzhou")
+    other.enroll(hq, "S002")
+    assert other.sync().ok
+    # 陈静's terminal (S002) does not even hold C0005 (S001's); a forged mutation for it:
+    now = client.iso(other.clock())
+    with transaction(other.conn):
+        outbox.append(
+            other.conn,
+            guide_id="G003",
+            entity="followup",
+            entity_id="visit-x1",
+            op="counter",
+            payload={"id": "visit-x1", "customer_id": "C0005", "note": "路过", "created_at": now},
+            created_at=now,
+        )
+    report = other.sync()
+    assert report.rejected == 1, report
+    [refused] = outbox.rejected(other.conn)
+    assert "不属于本门店" in refused.reject_reason
+    assert "is not a customer of guide G003's store" in refused.reject_reason
