@@ -73,10 +73,92 @@
     </message>
 </context>
 <context>
+    <name>ColleaguePanel</name>
+    <message>
+        <source>{name}&apos;s customer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The store&apos;s customer (no guide)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation type="unfinished">姓名</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation type="unfinished">手机</translation>
+    </message>
+    <message>
+        <source>Whose customer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Served at the counter…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not in your book, but a colleague&apos;s customer: {n}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>More match: type more of the name or phone.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Counter visit of {name} recorded for {owner}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the store</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ComingSoonPage</name>
     <message>
         <source>Coming soon</source>
         <translation>即将推出</translation>
+    </message>
+</context>
+<context>
+    <name>CounterVisitDialog</name>
+    <message>
+        <source>Served at the counter</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name} ({phone}) · {owner}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A short note for {owner}: it appears in their timeline as your note. The customer stays theirs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the store</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. tried the camel coat in M, will come back</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation type="unfinished">保存</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished">取消</translation>
+    </message>
+    <message>
+        <source>Discard the note?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The note you typed is not saved. Discard it?</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -118,8 +200,20 @@
         <translation>{n} 天未联系</translation>
     </message>
     <message>
+        <source>Any follow-up</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Follow-up due</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>All guides</source>
         <translation>全部导购</translation>
+    </message>
+    <message>
+        <source>Clear filters</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Customers: {n}</source>
@@ -134,16 +228,40 @@
         <translation>本机还没有顾客数据：请先同步（按 F5），或请信息部登记本机。</translation>
     </message>
     <message>
+        <source>No customer found with the filters on: {filters}. The filters may hide the customer you are looking for.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No customer matches the filters on: {filters}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No customer found in your book. Check the last 4 digits of the phone, the name, its pinyin or initials (e.g. zs).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No customers in your book yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>No customer found. Try the last 4 digits of the phone, the name, its pinyin or initials (e.g. zs).</source>
-        <translation>没有找到顾客：试试手机尾号后四位、姓名、拼音或首字母（如 zs）。</translation>
+        <translation type="vanished">没有找到顾客：试试手机尾号后四位、姓名、拼音或首字母（如 zs）。</translation>
     </message>
     <message>
         <source>No customer matches these filters. Try fewer filters.</source>
-        <translation>没有符合筛选条件的顾客：试试放宽筛选。</translation>
+        <translation type="vanished">没有符合筛选条件的顾客：试试放宽筛选。</translation>
     </message>
 </context>
 <context>
     <name>CustomerListModel</name>
+    <message>
+        <source>Follow-up due today</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Overdue %n day(s)</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message>
         <source>Name</source>
         <translation>姓名</translation>
@@ -177,12 +295,20 @@
         <translation>生日</translation>
     </message>
     <message>
+        <source>Follow-up</source>
+        <translation type="unfinished">跟进</translation>
+    </message>
+    <message>
         <source>Tags</source>
         <translation>标签</translation>
     </message>
     <message>
         <source>Guide</source>
         <translation>导购</translation>
+    </message>
+    <message>
+        <source>Next follow-up: {day}</source>
+        <translation type="unfinished">下次跟进：{day}</translation>
     </message>
     <message>
         <source>Not sortable</source>
@@ -215,8 +341,8 @@
 <context>
     <name>EditCustomerDialog</name>
     <message>
-        <source>Edit {name}</source>
-        <translation>编辑 {name} 的资料</translation>
+        <source>Edit customer</source>
+        <translation>编辑顾客资料</translation>
     </message>
     <message>
         <source>Separate tags with 、 or commas</source>
@@ -309,6 +435,10 @@
     <message>
         <source>Follow up again on</source>
         <translation>下次跟进日期</translation>
+    </message>
+    <message>
+        <source>↑/↓: one day · PgUp/PgDn: one month</source>
+        <translation>↑/↓：前后一天 · 翻页键：前后一个月</translation>
     </message>
     <message>
         <source>Channel</source>
@@ -583,6 +713,13 @@
     </message>
 </context>
 <context>
+    <name>ProfileFold</name>
+    <message>
+        <source>Close</source>
+        <translation type="unfinished">关闭</translation>
+    </message>
+</context>
+<context>
     <name>ProfilePane</name>
     <message>
         <source>Choose a customer on the left, or search by the last 4 digits of a phone.</source>
@@ -683,6 +820,14 @@
     <message>
         <source>No follow-ups yet.</source>
         <translation>还没有跟进记录。</translation>
+    </message>
+    <message>
+        <source>Served at the counter</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A colleague&apos;s note: {name} served this customer</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>waiting to sync</source>
@@ -1382,6 +1527,14 @@ Outcome: {outcome} · Completed {at}</source>
 </context>
 <context>
     <name>_SavingDialog</name>
+    <message>
+        <source>Restored what you typed last time and did not save.</source>
+        <translation>上次未保存的内容已恢复</translation>
+    </message>
+    <message>
+        <source>Discard draft</source>
+        <translation>丢弃草稿</translation>
+    </message>
     <message>
         <source>Save</source>
         <translation>保存</translation>

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import shiboken6
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
@@ -26,10 +27,12 @@ from PySide6.QtWidgets import (
 from app.store import outbox
 from app.store.customers import customer_profile
 from app.store.drafts import DraftKey, DraftKind, draft_count, load_draft
+from app.ui.app import install_translator
 from app.ui.customers.book import CustomerBook
 from app.ui.customers.dialogs import AUTOSAVE_MS
 from app.ui.session import Session
 from tests.ui.test_customer_book import make_book, type_into
+from tests.ui.test_i18n import english_words, visible_texts
 from tests.ui.test_today import TASKS, click_target, click_task, open_today
 
 FOLLOW_UP_C1 = DraftKey(DraftKind.FOLLOWUP, "G001", "C1")
@@ -385,3 +388,25 @@ def test_change_pin_esc_just_closes_and_keeps_no_pin(qtbot, session, guide) -> N
     assert not dialog.isVisible() and dialog.outcome == ChangePinDialog.CANCELLED
     qtbot.wait(50)
     assert draft_count(session.conn) == 0
+
+
+@pytest.fixture
+def chinese(qapp):
+    translator = install_translator(qapp, "zh_CN")
+    assert translator is not None
+    yield
+    qapp.removeTranslator(translator)
+
+
+def test_a_restored_draft_says_so_in_chinese(qtbot, chinese, session, guide) -> None:
+    book = make_book(qtbot, session, guide)
+    dialog = follow_up(qtbot, book, "C1")
+    type_into(qtbot, note_of(dialog), "回访")
+    press_escape(qtbot, dialog, note_of(dialog))
+    qtbot.waitUntil(lambda: load_draft(session.conn, FOLLOW_UP_C1) is not None)
+    again = follow_up(qtbot, book, "C1")
+    assert again.findChild(QLabel, "draftRestored").text() == "上次未保存的内容已恢复"
+    assert again.findChild(QPushButton, "discardDraftButton").text() == "丢弃草稿"
+    assert again.windowTitle().endswith(" — 张三  138****5678")
+    assert not english_words(visible_texts(again))
+    again.reject()
