@@ -31,8 +31,10 @@ from app.ui.app import install_translator
 from app.ui.customers.book import CustomerBook
 from app.ui.customers.dialogs import AUTOSAVE_MS
 from app.ui.session import Session
+from tests.ui.conftest import PIN
 from tests.ui.test_customer_book import make_book, type_into
 from tests.ui.test_i18n import english_words, visible_texts
+from tests.ui.test_idle_lock import open_follow_up, open_window, unlock_with
 from tests.ui.test_today import TASKS, click_target, click_task, open_today
 
 FOLLOW_UP_C1 = DraftKey(DraftKind.FOLLOWUP, "G001", "C1")
@@ -410,3 +412,26 @@ def test_a_restored_draft_says_so_in_chinese(qtbot, chinese, session, guide) -> 
     assert again.windowTitle().endswith(" — 张三  138****5678")
     assert not english_words(visible_texts(again))
     again.reject()
+
+
+def test_the_idle_lock_keeps_the_typing_as_a_draft_and_brings_the_dialog_back(
+    qtbot, session, guide
+) -> None:
+    """Locked mid-sentence (Ctrl+L from the dialog): the typing is in the store at once,
+    in case the app ends before the guide is back; unlocked, the same dialog is back."""
+    window = open_window(qtbot, session, guide, idle_seconds=3600)
+    dialog, note = open_follow_up(qtbot, window, "她想要米白色M码")
+    qtbot.keyClick(note, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.locked)
+    assert not dialog.isVisible()
+    qtbot.waitUntil(lambda: load_draft(session.conn, FOLLOW_UP_C1) is not None)
+    assert load_draft(session.conn, FOLLOW_UP_C1).fields["note"] == "她想要米白色M码"
+    unlock_with(qtbot, window, PIN)
+    qtbot.waitUntil(lambda: not window.locked)
+    qtbot.waitUntil(dialog.isVisible)
+    assert note.toPlainText() == "她想要米白色M码"
+    open_dialog(qtbot, "followUpDialog")
+    with qtbot.waitSignal(session.hub.changed):
+        qtbot.keyClick(note, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    qtbot.waitUntil(lambda: load_draft(session.conn, FOLLOW_UP_C1) is None)
