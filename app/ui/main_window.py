@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import QSize, Qt, Signal, Slot
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -32,6 +32,7 @@ from app.store.guides import GuideAccount
 from app.store.replica import sync_status
 from app.store.sessions import idle_lock_seconds, session_expiry
 from app.ui.customers.book import CustomerBook
+from app.ui.fit import keep_frame_inside, place_window, save_window
 from app.ui.lock import IdleWatch
 from app.ui.navigation import SECTIONS, ComingSoonPage, NavRail
 from app.ui.session import Session
@@ -130,7 +131,10 @@ class MainWindow(QMainWindow):
 
         self._set_title()
         self.show_section("customers")
-        self.resize(1360, 820)
+        # Where it was last time, else 1360×820 — always inside the screen's available area
+        # (a 1024×768 counter terminal gets a window that fits, status bar and all).
+        place_window(self, session.db_path.parent, "mainWindow", QSize(1360, 820))
+        self._placed_frame = False
 
     def _set_title(self) -> None:
         status = sync_status(self.session.conn)
@@ -266,4 +270,20 @@ class MainWindow(QMainWindow):
     @Slot()
     def clear_search(self) -> None:
         if self.stack.currentWidget() is self.customers:
-            self.customers.clear_search()
+            if self.customers.fold.drawer_open:  # Esc first folds the profile away
+                self.customers.fold.close_drawer()
+            else:
+                self.customers.clear_search()
+
+    # -- the window's place ---------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._placed_frame:
+            # The title bar is known only now: keep the whole frame on the screen.
+            self._placed_frame = True
+            keep_frame_inside(self)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        save_window(self, self.session.db_path.parent, "mainWindow")
+        super().closeEvent(event)

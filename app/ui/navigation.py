@@ -69,6 +69,8 @@ class NavRail(QWidget):
         super().__init__(parent)
         self.setObjectName("navRail")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        # As wide as its widest item needs ("Appointments"), whatever page is beside it.
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
         self.buttons: dict[str, QToolButton] = {}
         group = QButtonGroup(self)
         group.setExclusive(True)
@@ -96,6 +98,10 @@ class NavRail(QWidget):
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
         button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         return button
+
+    def minimumSizeHint(self) -> QSize:
+        # Never squeezed below what its items' words need: a wide page scrolls or wraps.
+        return self.sizeHint()
 
     def select(self, key: str) -> None:
         self.buttons[key].setChecked(True)

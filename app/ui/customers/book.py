@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QPushButton,
-    QSplitter,
     QStackedWidget,
     QTableView,
     QVBoxLayout,
@@ -41,13 +40,15 @@ from app.store.customers import (
 from app.store.guides import GuideAccount, list_guides
 from app.store.ui_queries import ColleagueMatch, colleague_matches, customer_rows
 from app.ui.customers.counter import ColleaguePanel, CounterVisitDialog
+from app.ui.customers.fold import ProfileFold
 from app.ui.customers.model import CustomerListModel
 from app.ui.customers.profile import ProfilePane
+from app.ui.fit import FlowLayout, fit_columns, fit_combo
 from app.ui.labels import stage_label, tier_label
 from app.ui.session import Session
 from app.ui.widgets import ChoiceBox, SearchBox, icon, plain_label
 
-ROW_HEIGHT = 36
+ROW_HEIGHT = 40  # a finger hits a row without a second try
 
 
 # A search's answer: the page, whether the guide's book is empty (a new terminal), and the
@@ -124,14 +125,11 @@ class CustomerBook(QWidget):
         column.addWidget(self.search_box)
         column.addLayout(top)
         column.addWidget(self.list_stack, 1)
-        splitter = QSplitter()
-        splitter.addWidget(left)
-        splitter.addWidget(self.profile)
-        splitter.setStretchFactor(0, 7)
-        splitter.setStretchFactor(1, 4)
-        splitter.setChildrenCollapsible(False)
+        # Side by side when wide, the profile a drawer over the list when narrow.
+        self.fold = ProfileFold(left, self.profile)
+        self.fold.dismissed.connect(self.focus_search)
         layout = QVBoxLayout(self)
-        layout.addWidget(splitter)
+        layout.addWidget(self.fold)
 
         session.hub.changed.connect(self._on_changes)
         self._load_tags()
@@ -141,7 +139,7 @@ class CustomerBook(QWidget):
 
     def _filter_bar(self) -> QWidget:
         bar = QWidget()
-        row = QHBoxLayout(bar)
+        row = FlowLayout(bar)  # a second row when the page is narrow
         row.setContentsMargins(0, 0, 0, 0)
         self.stage_filter = ChoiceBox(
             "filterStage",
@@ -185,8 +183,8 @@ class CustomerBook(QWidget):
         self.filter_boxes = boxes
         for box, field in boxes:
             box.currentIndexChanged.connect(lambda _i, b=box, f=field: self._filter(f, b.value()))
-            row.addWidget(box)
-        row.addStretch(1)
+            fit_combo(box)
+            row.add(box)
         return bar
 
     def _table(self) -> QTableView:
@@ -209,8 +207,8 @@ class CustomerBook(QWidget):
         header.setStretchLastSection(True)
         header.setSortIndicatorShown(True)
         header.setSortIndicator(-1, Qt.SortOrder.DescendingOrder)  # recency: no column
-        for i, column in enumerate(self.model.columns):
-            table.setColumnWidth(i, column.width)
+        header.ensurePolished()  # the style sheet's header font and padding, then measure
+        fit_columns(table, [column.width for column in self.model.columns])
         table.setSortingEnabled(True)
         table.selectionModel().currentRowChanged.connect(self._current_changed)
         table.activated.connect(lambda _index: self.focus_profile())

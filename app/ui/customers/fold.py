@@ -1,0 +1,147 @@
+"""The customer list and the profile, laid out for the width there is.
+
+Wide (the page at least ``NARROW`` px): side by side in a splitter, as on a big screen.
+Narrow (a 1024×768 counter terminal, a laptop at 150 %): the list takes the whole width and
+the profile opens as a drawer over its right part when a customer is opened, with a close
+button; Esc (``MainWindow.clear_search``) or the button closes it, and choosing another
+customer opens it again.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect, Qt, Signal, Slot
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui.customers.profile import ProfilePane
+
+NARROW = 1080  # px of the page: below it the profile folds into a drawer
+DRAWER_SHARE = 0.52  # of the page's width, at least the profile's minimum width
+
+
+class ProfileFold(QWidget):
+    dismissed = Signal()  # the guide closed the drawer (the keys go back to the search)
+
+    def __init__(self, main: QWidget, profile: ProfilePane, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("profileFold")
+        self.main, self.profile = main, profile
+        self.narrow = False
+        self._open = False
+        self._dismissed_id: str | None = None
+
+        self.drawer = QFrame()
+        self.drawer.setObjectName("profileDrawer")
+        self.drawer.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        self.close_button = QPushButton(self.tr("Close"))
+        self.close_button.setObjectName("closeProfileButton")
+        self.close_button.clicked.connect(self.close_drawer)
+        self.close_button.hide()
+        self.head = QWidget()
+        head = QHBoxLayout(self.head)
+        head.setContentsMargins(0, 0, 0, 4)
+        head.addStretch(1)
+        head.addWidget(self.close_button)
+        self.head.hide()
+        column = QVBoxLayout(self.drawer)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.head)
+        column.addWidget(profile, 1)
+
+        self.splitter = QSplitter()
+        self.splitter.addWidget(main)
+        self.splitter.addWidget(self.drawer)
+        self.splitter.setStretchFactor(0, 7)
+        self.splitter.setStretchFactor(1, 4)
+        self.splitter.setChildrenCollapsible(False)
+        self._sizes: list[int] | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter)
+
+        profile.loaded.connect(self._loaded)
+        profile.stack.currentChanged.connect(self._profile_page)
+
+    # -- the drawer --------------------------------------------------------------------
+
+    @property
+    def drawer_open(self) -> bool:
+        return self.narrow and self.drawer.isVisible()
+
+    @Slot(str)
+    def _loaded(self, customer_id: str) -> None:
+        if self.narrow and customer_id != self._dismissed_id:
+            self.open_drawer()
+
+    @Slot(int)
+    def _profile_page(self, index: int) -> None:
+        if index == 0 and self.narrow:  # no customer chosen: nothing to show
+            self._hide_drawer()
+
+    def open_drawer(self) -> None:
+        self._dismissed_id = None
+        self._open = True
+        if self.narrow:
+            self._place_drawer()
+            self.drawer.show()
+            self.drawer.raise_()
+
+    @Slot()
+    def close_drawer(self) -> None:
+        """Fold the profile away (narrow only): the list is whole again."""
+        if not self.drawer_open:
+            return
+        self._dismissed_id = self.profile.customer_id
+        self._hide_drawer()
+        self.dismissed.emit()
+
+    def _hide_drawer(self) -> None:
+        self._open = False
+        if self.narrow:
+            self.drawer.hide()
+
+    # -- the width -----------------------------------------------------------------------
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._set_narrow(self.width() < NARROW)
+        if self.narrow:
+            self._place_drawer()
+
+    def _set_narrow(self, narrow: bool) -> None:
+        if narrow == self.narrow:
+            return
+        self.narrow = narrow
+        if narrow:
+            self._sizes = self.splitter.sizes()
+            focus = self.drawer.isAncestorOf(self.focusWidget()) if self.focusWidget() else False
+            self.drawer.setParent(self)  # out of the splitter, over the list
+            self.head.show()
+            self.close_button.show()
+            self._open = self._open or self.profile.stack.currentIndex() == 1
+            self.drawer.setVisible(self._open)
+            if self._open:
+                self._place_drawer()
+                self.drawer.raise_()
+                if focus:
+                    self.profile.setFocus()
+        else:
+            self.head.hide()
+            self.close_button.hide()
+            self.splitter.addWidget(self.drawer)
+            self.drawer.show()
+            if self._sizes:
+                self.splitter.setSizes(self._sizes)
+
+    def _place_drawer(self) -> None:
+        width = max(self.profile.minimumWidth(), int(self.width() * DRAWER_SHARE))
+        width = min(width, self.width())
+        self.drawer.setGeometry(QRect(self.width() - width, 0, width, self.height()))

@@ -1,0 +1,254 @@
+"""The workbench fits a 1024×768 counter screen, in Chinese and in English.
+
+Each main page is rendered with the real style sheet and translation at 1024×768 (and the
+customer book also at 1366×768, 1920×1080 and the logical sizes of 1366×768 at 125 % and
+1920×1080 at 150 %); ``tests/ui/fitcheck.py`` then measures every visible label, button,
+combo box entry (in the open list too) and table header against the room it has, and
+every widget against the window's rect. A child process repeats the 1024×768 book at a
+device pixel ratio of 1.5 (QT_SCALE_FACTOR), where rounding differs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QRect
+from PySide6.QtWidgets import QApplication
+
+from app.ui.app import apply_style, install_translator
+from app.ui.main_window import MainWindow
+from app.ui.sign_in import SignInView
+from app.ui.sync_panel import SyncController
+from sync.outcome import SyncReport
+from tests.ui.fitcheck import TOUCH, problems, small_targets
+
+SMALL = (1024, 768)
+SIZES = [SMALL, (1366, 768), (1920, 1080), (1093, 614), (1280, 720)]
+
+
+@pytest.fixture(params=["zh_CN", "en"])
+def lang(request, qapp):
+    """The app's look (style sheet) and language, as ``app.ui.app.run`` sets them."""
+    previous = qapp.styleSheet()
+    apply_style(qapp)
+    translator = install_translator(qapp, request.param)
+    yield request.param
+    if translator is not None:
+        qapp.removeTranslator(translator)
+    qapp.setStyleSheet(previous)
+
+
+def settle(qtbot, window) -> None:
+    QApplication.processEvents()
+    qtbot.wait(20)
+    QApplication.processEvents()
+
+
+def open_window(qtbot, session, who, size, sync=None) -> MainWindow:
+    sync = sync or SyncController(session, None)
+    window = MainWindow(session, who, sync)
+    qtbot.addWidget(window)
+    window.show()
+    # After show: the window placed itself inside the offscreen screen (800×800); the
+    # child processes below check that placing on a 1024×768 screen.
+    window.resize(*size)
+    qtbot.waitUntil(lambda: window.customers.model.rowCount() > 0)
+    return window
+
+
+def open_profile(qtbot, window: MainWindow, customer_id: str = "C1") -> None:
+    book = window.customers
+    book.table.selectRow(book.model.row_of(customer_id))
+    qtbot.waitUntil(lambda: book.profile.ready and book.profile.customer_id == customer_id)
+    settle(qtbot, window)
+
+
+def assert_fits(window, what: str) -> None:
+    found = problems(window)
+    assert not found, f"{what}: {len(found)} problems\n" + "\n".join(found)
+
+
+def test_sign_in_fits(qtbot, lang, session) -> None:
+    view = SignInView(session)
+    qtbot.addWidget(view)
+    view.resize(*SMALL)
+    view.show()
+    settle(qtbot, view)
+    assert_fits(view, f"sign-in {lang}")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_customer_book_with_a_profile_fits(qtbot, lang, session, guide, size) -> None:
+    window = open_window(qtbot, session, guide, size)
+    open_profile(qtbot, window)
+    profile = window.customers.profile
+    assert profile.isVisible()
+    assert window.rect().contains(
+        QRect(profile.mapTo(window, profile.rect().topLeft()), profile.size())
+    )
+    assert window.statusBar().isVisible()
+    assert_fits(window, f"customer book {lang} {size}")
+
+
+def test_manager_book_and_team_view_fit(qtbot, lang, session, manager) -> None:
+    window = open_window(qtbot, session, manager, SMALL)
+    open_profile(qtbot, window)
+    assert_fits(window, f"manager's book {lang}")
+    window.show_section("tasks")
+    tasks = window.tasks
+    assert tasks.tabs is not None and tasks.team is not None
+    tasks.tabs.setCurrentWidget(tasks.team)
+    qtbot.waitUntil(lambda: tasks.team.snapshot is not None)
+    settle(qtbot, window)
+    assert_fits(window, f"team view {lang}")
+
+
+def test_today_fits(qtbot, lang, session, guide) -> None:
+    window = open_window(qtbot, session, guide, SMALL)
+    window.show_section("tasks")
+    qtbot.waitUntil(lambda: window.tasks.today.summary.text() != "")
+    settle(qtbot, window)
+    assert_fits(window, f"Tasks/Today {lang}")
+
+
+def test_status_bar_during_and_after_a_sync_fits(qtbot, lang, session, guide, fake_engine) -> None:
+    gate = threading.Event()
+    engine = fake_engine(SyncReport(ok=True, pulled=3), gate=gate)
+    sync = SyncController(session, lambda: engine, interval_s=3600)
+    window = open_window(qtbot, session, guide, SMALL, sync)
+    try:
+        assert sync.sync_now()
+        settle(qtbot, window)
+        assert_fits(window, f"status bar while syncing {lang}")
+        with qtbot.waitSignal(sync.finished):
+            gate.set()
+        settle(qtbot, window)
+        assert window.sync_status.text()
+        assert_fits(window, f"status bar after a sync {lang}")
+    finally:
+        gate.set()
+        sync.stop()
+
+
+def test_main_targets_are_touch_sized(qtbot, lang, session, guide) -> None:
+    window = open_window(qtbot, session, guide, SMALL)
+    open_profile(qtbot, window)
+    found = small_targets(window)
+    assert not found, f"under {TOUCH} px:\n" + "\n".join(found)
+
+
+SCALED = """
+import sys
+from tests.ui.test_fit import scaled_main
+sys.exit(scaled_main(sys.argv[1]))
+"""
+
+
+def _wait(app: QApplication, done) -> None:
+    for _ in range(2000):
+        app.processEvents()
+        if done():
+            return
+        threading.Event().wait(0.005)
+    raise AssertionError("timed out")
+
+
+def scaled_main(lang: str) -> int:
+    """In a child process on a screen of the size and scale of its platform's config file:
+    the window as it opens itself, the book with a profile; prints what does not fit."""
+    from app.store.guides import get_guide
+    from app.ui.session import Session
+    from sync import credentials
+    from tests.conftest import FIXED_NOW
+    from tests.ui.conftest import book, fill
+
+    credentials.use_memory_keyring_if_none()
+    app = QApplication(sys.argv)
+    apply_style(app)
+    install_translator(app, lang)
+    home = Path(os.environ["GUIDEDESK_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / "terminal.sqlite3"
+    fill(path, book(), lambda: FIXED_NOW)
+    session = Session(path, clock=lambda: FIXED_NOW)
+    guide = get_guide(session.conn, "G001")
+    window = MainWindow(session, guide, SyncController(session, None))
+    window.show()
+    page = window.customers
+    _wait(app, lambda: page.model.rowCount() > 0)
+    page.table.selectRow(page.model.row_of("C1"))
+    _wait(app, lambda: page.profile.ready and page.profile.customer_id == "C1")
+    for _ in range(5):  # the layouts the profile's arrival asked for
+        threading.Event().wait(0.01)
+        app.processEvents()
+    screen = window.screen()
+    found = problems(window)
+    if not screen.availableGeometry().contains(window.frameGeometry()):
+        found.append(f"window {window.frameGeometry()} outside {screen.availableGeometry()}")
+    if not page.profile.isVisible():
+        found.append("no profile")
+    print(
+        f"{screen.availableGeometry()} at {screen.devicePixelRatio()}: window {window.geometry()}"
+    )
+    print(f"{len(found)} problems")
+    for line in found:
+        print(line)
+    window.close()
+    session.close()
+    return 1 if found else 0
+
+
+@pytest.mark.parametrize(
+    ("lang_code", "width", "height", "scale"),
+    [
+        ("zh_CN", 1024, 768, 1.5),
+        ("en", 1024, 768, 1.5),
+        ("en", 1024, 768, 1.25),
+        ("zh_CN", 1093, 614, 1.25),  # 1366×768 at 125 %
+        ("en", 1280, 720, 1.5),  # 1920×1080 at 150 %
+    ],
+)
+def test_window_opens_inside_a_scaled_screen_and_fits(
+    tmp_path: Path, lang_code: str, width: int, height: int, scale: float
+) -> None:
+    """Sizes are the screen's logical pixels, at a device pixel ratio of ``scale``."""
+    config = tmp_path / "screen.json"
+    config.write_text(
+        json.dumps(
+            {
+                "screens": [
+                    {
+                        "name": "counter",
+                        "x": 0,
+                        "y": 0,
+                        "width": width,
+                        "height": height,
+                        "logicalDpi": 96,
+                        "dpr": scale,
+                    }
+                ]
+            }
+        )
+    )
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM=f"offscreen:configfile={config}",
+        GUIDEDESK_HOME=str(tmp_path / "home"),
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", SCALED, lang_code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"at {scale}: window" in done.stdout, done.stdout
+    assert f"QRect(0, 0, {width}, {height})" in done.stdout.splitlines()[0]
