@@ -76,43 +76,43 @@
     <name>ColleaguePanel</name>
     <message>
         <source>{name}&apos;s customer</source>
-        <translation type="unfinished"></translation>
+        <translation>{name}的顾客</translation>
     </message>
     <message>
         <source>The store&apos;s customer (no guide)</source>
-        <translation type="unfinished"></translation>
+        <translation>门店顾客（未分配导购）</translation>
     </message>
     <message>
         <source>Name</source>
-        <translation type="unfinished">姓名</translation>
+        <translation>姓名</translation>
     </message>
     <message>
         <source>Phone</source>
-        <translation type="unfinished">手机</translation>
+        <translation>手机</translation>
     </message>
     <message>
         <source>Whose customer</source>
-        <translation type="unfinished"></translation>
+        <translation>所属导购</translation>
     </message>
     <message>
         <source>Served at the counter…</source>
-        <translation type="unfinished"></translation>
+        <translation>记接待…</translation>
     </message>
     <message>
         <source>Not in your book, but a colleague&apos;s customer: {n}</source>
-        <translation type="unfinished"></translation>
+        <translation>不在您的顾客簿中，是同事的顾客：{n} 位</translation>
     </message>
     <message>
         <source>More match: type more of the name or phone.</source>
-        <translation type="unfinished"></translation>
+        <translation>还有更多匹配：请多输入几个字或手机号码。</translation>
     </message>
     <message>
         <source>Counter visit of {name} recorded for {owner}.</source>
-        <translation type="unfinished"></translation>
+        <translation>已为{owner}记下{name}的接待记录。</translation>
     </message>
     <message>
         <source>the store</source>
-        <translation type="unfinished"></translation>
+        <translation>门店</translation>
     </message>
 </context>
 <context>
@@ -126,39 +126,39 @@
     <name>CounterVisitDialog</name>
     <message>
         <source>Served at the counter</source>
-        <translation type="unfinished"></translation>
+        <translation>接待记录</translation>
     </message>
     <message>
         <source>{name} ({phone}) · {owner}</source>
-        <translation type="unfinished"></translation>
+        <translation>{name}（{phone}）· {owner}</translation>
     </message>
     <message>
         <source>A short note for {owner}: it appears in their timeline as your note. The customer stays theirs.</source>
-        <translation type="unfinished"></translation>
+        <translation>给{owner}留一句话：会以您的名义出现在其跟进记录中。顾客仍归其所有。</translation>
     </message>
     <message>
         <source>the store</source>
-        <translation type="unfinished"></translation>
+        <translation>门店</translation>
     </message>
     <message>
         <source>e.g. tried the camel coat in M, will come back</source>
-        <translation type="unfinished"></translation>
+        <translation>例如：试了驼色大衣 M 码，过几天再来</translation>
     </message>
     <message>
         <source>Save</source>
-        <translation type="unfinished">保存</translation>
+        <translation>保存</translation>
     </message>
     <message>
         <source>Cancel</source>
-        <translation type="unfinished">取消</translation>
+        <translation>取消</translation>
     </message>
     <message>
         <source>Discard the note?</source>
-        <translation type="unfinished"></translation>
+        <translation>放弃这条记录？</translation>
     </message>
     <message>
         <source>The note you typed is not saved. Discard it?</source>
-        <translation type="unfinished"></translation>
+        <translation>您输入的内容还没有保存。要放弃吗？</translation>
     </message>
 </context>
 <context>
@@ -201,11 +201,11 @@
     </message>
     <message>
         <source>Any follow-up</source>
-        <translation type="unfinished"></translation>
+        <translation>全部跟进</translation>
     </message>
     <message>
         <source>Follow-up due</source>
-        <translation type="unfinished"></translation>
+        <translation>待跟进</translation>
     </message>
     <message>
         <source>All guides</source>
@@ -213,7 +213,7 @@
     </message>
     <message>
         <source>Clear filters</source>
-        <translation type="unfinished"></translation>
+        <translation>清除筛选</translation>
     </message>
     <message>
         <source>Customers: {n}</source>
@@ -229,38 +229,30 @@
     </message>
     <message>
         <source>No customer found with the filters on: {filters}. The filters may hide the customer you are looking for.</source>
-        <translation type="unfinished"></translation>
+        <translation>在当前筛选（{filters}）下没有找到顾客。要找的顾客可能被筛选条件隐藏了。</translation>
     </message>
     <message>
         <source>No customer matches the filters on: {filters}.</source>
-        <translation type="unfinished"></translation>
+        <translation>没有符合当前筛选（{filters}）的顾客。</translation>
     </message>
     <message>
         <source>No customer found in your book. Check the last 4 digits of the phone, the name, its pinyin or initials (e.g. zs).</source>
-        <translation type="unfinished"></translation>
+        <translation>您的顾客簿中没有找到。请核对手机尾号后四位、姓名、拼音或首字母（如 zs）。</translation>
     </message>
     <message>
         <source>No customers in your book yet.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>No customer found. Try the last 4 digits of the phone, the name, its pinyin or initials (e.g. zs).</source>
-        <translation type="vanished">没有找到顾客：试试手机尾号后四位、姓名、拼音或首字母（如 zs）。</translation>
-    </message>
-    <message>
-        <source>No customer matches these filters. Try fewer filters.</source>
-        <translation type="vanished">没有符合筛选条件的顾客：试试放宽筛选。</translation>
+        <translation>您的顾客簿中还没有顾客。</translation>
     </message>
 </context>
 <context>
     <name>CustomerListModel</name>
     <message>
         <source>Follow-up due today</source>
-        <translation type="unfinished"></translation>
+        <translation>今天待跟进</translation>
     </message>
     <message>
-        <source>Overdue %n day(s)</source>
-        <translation type="unfinished"></translation>
+        <source>Overdue {n} day(s)</source>
+        <translation>跟进已逾期 {n} 天</translation>
     </message>
     <message>
         <source>Name</source>
@@ -296,7 +288,7 @@
     </message>
     <message>
         <source>Follow-up</source>
-        <translation type="unfinished">跟进</translation>
+        <translation>跟进</translation>
     </message>
     <message>
         <source>Tags</source>
@@ -308,7 +300,7 @@
     </message>
     <message>
         <source>Next follow-up: {day}</source>
-        <translation type="unfinished">下次跟进：{day}</translation>
+        <translation>下次跟进：{day}</translation>
     </message>
     <message>
         <source>Not sortable</source>
@@ -823,11 +815,11 @@
     </message>
     <message>
         <source>Served at the counter</source>
-        <translation type="unfinished"></translation>
+        <translation>接待记录</translation>
     </message>
     <message>
         <source>A colleague&apos;s note: {name} served this customer</source>
-        <translation type="unfinished"></translation>
+        <translation>同事留言：{name}接待了这位顾客</translation>
     </message>
     <message>
         <source>waiting to sync</source>

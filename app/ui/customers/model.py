@@ -39,7 +39,9 @@ def due_text(days_overdue: int) -> str:
     """ "Due today" / "Overdue 3 days" (the list and the profile say it alike)."""
     if days_overdue <= 0:
         return QCoreApplication.translate("CustomerListModel", "Follow-up due today")
-    return QCoreApplication.translate("CustomerListModel", "Overdue %n day(s)", "", days_overdue)
+    return QCoreApplication.translate("CustomerListModel", "Overdue {n} day(s)").format(
+        n=days_overdue
+    )
 
 
 _AT = {name: i for i, name in enumerate(LIST_COLUMNS)}
