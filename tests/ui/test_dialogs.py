@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import shiboken6
 from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QImage
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -435,3 +436,43 @@ def test_the_idle_lock_keeps_the_typing_as_a_draft_and_brings_the_dialog_back(
         qtbot.keyClick(note, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: not dialog.isVisible())
     qtbot.waitUntil(lambda: load_draft(session.conn, FOLLOW_UP_C1) is None)
+
+
+def test_a_pasted_screenshot_comes_back_after_the_close_box(
+    qtbot, session, guide, add_records
+) -> None:
+    add_records(TASKS)
+    _window, today = open_today(qtbot, session, guide)
+
+    def outcome_dialog() -> QDialog:
+        click_task(qtbot, today, "发截图")
+        click_target(qtbot, today, "单丽")
+        qtbot.waitUntil(lambda: today.profile.ready and today.profile.customer_id == "C4")
+        button = today.findChild(QPushButton, "recordOutcomeButton")
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        return open_dialog(qtbot, "outcomeDialog")
+
+    dialog = outcome_dialog()
+    image = QImage(800, 600, QImage.Format.Format_RGB32)
+    image.fill(QColor("#88aa44"))
+    QGuiApplication.clipboard().setImage(image)
+    note = note_of(dialog, "outcomeNote")
+    qtbot.keyClick(note, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(dialog.save_button.isEnabled)
+    pasted = dialog.picture
+    dialog.close()  # the window's close box
+    assert not dialog.isVisible()
+    key = DraftKey(DraftKind.TASK_OUTCOME, "G001", "C4", "T3")
+    qtbot.waitUntil(lambda: load_draft(session.conn, key) is not None)
+
+    QGuiApplication.clipboard().clear()
+    again = outcome_dialog()
+    assert banner_shown(again) and again.save_button.isEnabled()
+    preview = again.findChild(QLabel, "outcomePicturePreview")
+    assert preview.pixmap() is not None and not preview.pixmap().isNull()
+    assert preview.pixmap().width() <= 220
+    with qtbot.waitSignal(session.hub.changed):
+        qtbot.mouseClick(again.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not again.isVisible())
+    assert outbox.pending(session.conn)[-1].payload["evidence_picture"] == pasted
+    qtbot.waitUntil(lambda: load_draft(session.conn, key) is None)
