@@ -41,6 +41,7 @@ STEPS: list[tuple[int, str]] = [
     (8, "0008_guide_sessions.sql"),
     (10, "m0010_search_keys.py"),
     (11, "0011_drafts.sql"),
+    (12, "0012_followup_due_index.sql"),
 ]
 LATEST = STEPS[-1][0]
 
