@@ -48,6 +48,27 @@ CRASH = (
 )
 
 
+# The demo with its window (Qt offscreen): once the window is up, say what it shows and
+# quit (through the demo's own signal path: the HQ is stopped by the demo).
+WHAT_THE_WINDOW_SHOWS = (
+    "import os, signal, sys\n"
+    "import app.__main__ as m\n"
+    "opened = m._open_ui\n"
+    "def open_and_look(args, guide_id=None):\n"
+    "    from PySide6.QtCore import QTimer\n"
+    "    from PySide6.QtWidgets import QApplication, QWidget\n"
+    "    def look():\n"
+    "        shown = sorted(w.objectName() for w in QApplication.allWidgets()\n"
+    "                       if w.objectName() in ('signIn', 'mainWindow') and w.isVisible())\n"
+    "        print('WINDOW SHOWS', ' '.join(shown), flush=True)\n"
+    "        os.kill(os.getpid(), signal.SIGTERM)\n"
+    "    QTimer.singleShot(3000, look)\n"
+    "    return opened(args, guide_id=guide_id)\n"
+    "m._open_ui = open_and_look\n"
+    "sys.exit(m.main(sys.argv[1:]))\n"
+)
+
+
 def demo_env(home: Path, **extra: str) -> dict[str, str]:
     env = {
         k: v
@@ -330,6 +351,28 @@ def test_a_restart_reuses_the_enrolment_and_asks_for_the_pin(demo_home: Path) ->
     assert "sign-in screen: choose a guide, PIN 246810" in done.stdout
     assert "the demo signs in guide" not in done.stdout
     assert terminals_at_hq(demo_home) == 1  # no new terminal at HQ
+
+
+def window_shows(home: Path) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", WHAT_THE_WINDOW_SHOWS, "demo", "--customers", CUSTOMERS],
+        env=demo_env(home, QT_QPA_PLATFORM="offscreen"),
+        text=True,
+        capture_output=True,
+        timeout=180,
+    )
+    assert done.returncode == 128 + signal.SIGTERM, done.stderr
+    (line,) = [x for x in done.stdout.splitlines() if x.startswith("WINDOW SHOWS")]
+    return line.removeprefix("WINDOW SHOWS").strip()
+
+
+def test_the_window_signs_in_on_the_first_start_and_asks_for_the_pin_after(
+    tmp_path: Path, subreaper
+) -> None:
+    home = tmp_path / "window-demo"
+    assert window_shows(home) == "mainWindow"  # the first start: the guide is signed in
+    assert window_shows(home) == "signIn"  # a restart: the PIN is asked
+    assert terminals_at_hq(home) == 1
 
 
 def test_sync_and_status_on_the_demo_folder(demo_home: Path, subreaper) -> None:
