@@ -237,3 +237,29 @@ def test_a_colleagues_counter_visit_reads_as_their_note_in_the_timeline(
     assert "她来试了那条连衣裙" in text
     # Her own follow-up (F1, WeChat) is not marked as a colleague's.
     assert text.count("A colleague's note") == 1
+
+
+def test_in_chinese_the_marks_and_the_filter_read_as_a_guide_says_them(
+    qtbot, qapp, add_records, session, guide
+) -> None:
+    from app.ui.app import install_translator
+
+    translator = install_translator(qapp, "zh_CN")
+    assert translator is not None
+    try:
+        add_records([_followup("FD1", "C3", "2026-11-19")])
+        book = make_book(qtbot, session, guide)
+        assert book.due_filter.itemText(1) == "待跟进"
+        book.due_filter.setFocus()
+        qtbot.keyClick(book.due_filter, Qt.Key.Key_Down)
+        qtbot.waitUntil(lambda: names(book) == ["欧阳娜娜"])
+        click_row(qtbot, book, "欧阳娜娜")
+        qtbot.waitUntil(lambda: profile_shown(book))
+        due = book.profile.findChild(QLabel, "profileFollowUpDue")
+        assert due is not None and "跟进已逾期 3 天" in due.text()
+        search(qtbot, book, "oynnx")
+        qtbot.waitUntil(lambda: book.list_stack.currentWidget() is book.empty_panel)
+        assert "待跟进" in book.empty.text()
+        assert book.clear_filters_button.text() == "清除筛选"
+    finally:
+        qapp.removeTranslator(translator)
