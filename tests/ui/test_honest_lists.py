@@ -110,6 +110,7 @@ def test_an_empty_result_names_the_filters_and_clears_them(qtbot, session, guide
     search(qtbot, book, "nobody")
     qtbot.waitUntil(lambda: book.list_stack.currentWidget() is book.empty_panel)
     assert "last 4 digits" in book.empty.text() and "pinyin" in book.empty.text()
+    assert book.empty.isVisible() and not book.colleagues.isVisible()
     assert not button.isVisible()
 
 
@@ -124,6 +125,7 @@ def test_a_colleagues_customer_is_found_as_theirs_and_served_at_the_counter(
     shown = [panel.table.item(0, c).text() for c in range(panel.table.columnCount())]
     assert shown == ["张伟", "135****1234", "李娜's customer"]
     assert "colleague" in panel.title.text()
+    assert not book.empty.isVisible()  # no "check the phone digits" beside the find
     # Only those three: no profile opens, nothing of the customer's history is shown.
     assert book.profile.customer_id is None and not profile_shown(book)
     texts = " ".join(label.text() for label in panel.findChildren(QLabel))

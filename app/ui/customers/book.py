@@ -431,6 +431,8 @@ class CustomerBook(QWidget):
             text = self.tr("No customer matches the filters on: {filters}.").format(
                 filters="、".join(filters)
             )
+        elif self.query.text.strip() and self.colleagues.matches:
+            text = ""  # the colleagues' panel says it: not in your book, but theirs
         elif self.query.text.strip():
             text = self.tr(
                 "No customer found in your book. Check the last 4 digits of the phone, "
@@ -439,6 +441,7 @@ class CustomerBook(QWidget):
         else:
             text = self.tr("No customers in your book yet.")
         self.empty.setText(text)
+        self.empty.setVisible(bool(text))
         self.clear_filters_button.setVisible(bool(filters) and not book_empty)
         self.list_stack.setCurrentWidget(self.empty_panel)
 
