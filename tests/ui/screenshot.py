@@ -2,10 +2,15 @@
 for screenshots and for looking at the UI without an HQ.
 
     python -m tests.ui.screenshot --home /tmp/gd --customers 20000 [--shot docs/screenshot-customers.png]
+        [--lang en] [--size 1024x768 | --size screen] [--profile-only]
 
-With ``--shot`` it opens the first customer who has follow-ups, waits for the window to
-settle, saves a picture of it and quits; without, it stays open for a person to use.
-Not a test module (pytest collects ``test_*.py`` only).
+With ``--shot`` it opens the first customer who has follow-ups, logs a follow-up through the
+dialog (its picture goes beside the shot as ``screenshot-followup.png``; ``--profile-only``
+skips the dialog), waits for the window to settle, saves a picture of it and quits; without,
+it stays open for a person to use. ``--size screen`` leaves the window where it placed
+itself on the screen (under ``Xvfb :1 -screen 0 1024x768x24``: the counter terminal's
+screen). It prints what tests/ui/fitcheck.py finds clipped. Not a test module (pytest
+collects ``test_*.py`` only).
 """
 
 from __future__ import annotations
@@ -105,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--customers", type=int, default=20000)
     parser.add_argument("--lang", default="zh_CN")
     parser.add_argument("--shot", type=Path, help="save a picture of the window and quit")
+    parser.add_argument("--size", default="1440x900", help="WxH, or 'screen': as it opens")
+    parser.add_argument("--profile-only", action="store_true", help="no follow-up dialog")
     args = parser.parse_args(argv)
     args.home.mkdir(parents=True, exist_ok=True)
     path = args.home / db.DB_FILENAME
@@ -123,11 +130,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.shot:
         from PySide6.QtCore import QTimer
 
-        QTimer.singleShot(0, lambda: _after_start(args.shot))
+        size = None if args.size == "screen" else tuple(int(v) for v in args.size.split("x"))
+        QTimer.singleShot(
+            0, lambda: _after_start(args.shot, size, with_dialog=not args.profile_only)
+        )
     return run(ctx, [sys.argv[0]])
 
 
-def _after_start(shot: Path) -> None:
+def _after_start(shot: Path, size: tuple[int, int] | None, *, with_dialog: bool = True) -> None:
     """Pick a customer, log a follow-up through the dialog, then take the pictures."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
@@ -135,13 +145,17 @@ def _after_start(shot: Path) -> None:
     from app.ui.main_window import MainWindow
 
     window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))
-    window.resize(1440, 900)
-    window.move(0, 0)
+    if size is not None:
+        window.resize(*size)
+        window.move(0, 0)
     book = window.customers
 
     def pick() -> None:
         book.step(1)
         book.step(1)
+        if not with_dialog:
+            QTimer.singleShot(1200, save)
+            return
         dialog = book.profile.log_follow_up()
         assert dialog is not None
         dialog.note.setPlainText("微信发了羊绒大衣的搭配图，约了周六下午来店试穿。")
@@ -154,7 +168,13 @@ def _after_start(shot: Path) -> None:
         dialog._submit()
 
     def save() -> None:
+        from tests.ui.fitcheck import problems
+
         window.grab().save(str(shot))
+        found = problems(window)
+        print(f"{shot}: window {window.geometry()}, {len(found)} clipped or outside")
+        for line in found:
+            print("  " + line)
         QApplication.quit()
 
     QTimer.singleShot(800, pick)

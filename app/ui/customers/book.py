@@ -126,7 +126,7 @@ class CustomerBook(QWidget):
         column.addLayout(top)
         column.addWidget(self.list_stack, 1)
         # Side by side when wide, the profile a drawer over the list when narrow.
-        self.fold = ProfileFold(left, self.profile)
+        self.fold = ProfileFold(left, self.profile, cover=self.list_stack)
         self.fold.dismissed.connect(self.focus_search)
         layout = QVBoxLayout(self)
         layout.addWidget(self.fold)

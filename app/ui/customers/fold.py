@@ -9,7 +9,7 @@ customer opens it again.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, Signal, Slot
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -29,10 +29,20 @@ DRAWER_SHARE = 0.52  # of the page's width, at least the profile's minimum width
 class ProfileFold(QWidget):
     dismissed = Signal()  # the guide closed the drawer (the keys go back to the search)
 
-    def __init__(self, main: QWidget, profile: ProfilePane, parent: QWidget | None = None):
+    def __init__(
+        self,
+        main: QWidget,
+        profile: ProfilePane,
+        cover: QWidget | None = None,
+        parent: QWidget | None = None,
+    ):
+        """``cover``: the part of ``main`` the drawer lies over (the list: the search box
+        and the filters above it stay in reach); by default all of it."""
         super().__init__(parent)
         self.setObjectName("profileFold")
         self.main, self.profile = main, profile
+        self.cover = cover or main
+        self.cover.installEventFilter(self)  # it moves when the filters wrap
         self.narrow = False
         self._open = False
         self._dismissed_id: str | None = None
@@ -141,7 +151,14 @@ class ProfileFold(QWidget):
             if self._sizes:
                 self.splitter.setSizes(self._sizes)
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        moved = event.type() in (QEvent.Type.Move, QEvent.Type.Resize)
+        if watched is self.cover and moved and self.narrow:
+            self._place_drawer()
+        return super().eventFilter(watched, event)
+
     def _place_drawer(self) -> None:
         width = max(self.profile.minimumWidth(), int(self.width() * DRAWER_SHARE))
         width = min(width, self.width())
-        self.drawer.setGeometry(QRect(self.width() - width, 0, width, self.height()))
+        top = max(self.cover.mapTo(self, QPoint(0, 0)).y(), 0) if self.cover is not self.main else 0
+        self.drawer.setGeometry(QRect(self.width() - width, top, width, self.height() - top))
