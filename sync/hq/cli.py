@@ -31,6 +31,11 @@ PROG = "guidedesk-hq"
 _DEMO_MARKER = "demo_brand"
 
 
+def _plain(text: str) -> str:
+    """Help text for a terminal: reST literals (``x``) read as x."""
+    return text.replace("``", "")
+
+
 class CommandError(Exception):
     """A known failure of a command, said in one line."""
 
@@ -810,7 +815,12 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"sqlite:///ABS/PATH or postgresql://… (default: ${DB_ENV} or a file in the"
         " user's data folder)",
     )
-    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description=_plain(__doc__.splitlines()[0]),
+        epilog="Every command takes --db URL after its name, e.g. guidedesk-hq status --db"
+        " sqlite:////path/to/hq.sqlite3 --json (or set $" + DB_ENV + ").",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(
@@ -819,8 +829,8 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(
             name,
             parents=[common],
-            help=help_,
-            description=help_,
+            help=_plain(help_),
+            description=_plain(help_),
             epilog=epilog or None,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )

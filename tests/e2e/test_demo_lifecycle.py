@@ -464,3 +464,17 @@ def test_the_demo_refuses_a_real_terminals_folder(tmp_path: Path) -> None:
     assert "holds a real terminal's data" in done.stderr
     assert not (home / credentials.DEMO_FOLDER_MARKER).exists()
     assert not (home / "demo-hq").exists()
+
+
+def test_hq_help_has_no_rest_markup() -> None:
+    import argparse
+
+    from sync.hq.cli import build_parser
+
+    parser = build_parser()
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    texts = [parser.format_help(), *(p.format_help() for p in sub.choices.values())]
+    assert len(texts) > 20
+    for text in texts:
+        assert "``" not in text and ":class:" not in text, text
+    assert "--db" in texts[0]  # where the database is given
