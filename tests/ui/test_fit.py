@@ -18,7 +18,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtWidgets import QApplication
 
 from app.ui.app import apply_style, install_translator
@@ -141,6 +141,77 @@ def test_main_targets_are_touch_sized(qtbot, lang, session, guide) -> None:
     open_profile(qtbot, window)
     found = small_targets(window)
     assert not found, f"under {TOUCH} px:\n" + "\n".join(found)
+
+
+def test_narrow_book_opens_the_profile_as_a_drawer_that_closes(qtbot, lang, session, guide) -> None:
+    window = open_window(qtbot, session, guide, SMALL)
+    book = window.customers
+    fold = book.fold
+    assert fold.narrow and not fold.drawer.isVisible()  # the list has the whole width
+    table_width = book.table.width()
+    assert table_width > fold.width() * 0.9
+    open_profile(qtbot, window)
+    assert fold.drawer_open and book.profile.isVisible()
+    drawer = fold.drawer.geometry()
+    assert drawer.right() == fold.width() - 1 and drawer.width() >= book.profile.minimumWidth()
+    # Over the list only: the search box and the filters stay uncovered.
+    top = book.list_stack.mapTo(fold, book.list_stack.rect().topLeft()).y()
+    assert drawer.top() == top
+    assert book.table.width() == table_width  # the list kept its width under the drawer
+    qtbot.mouseClick(fold.close_button, Qt.MouseButton.LeftButton)
+    assert not fold.drawer.isVisible() and book.search_box.hasFocus()
+    row = book.table.visualRect(book.model.index(book.model.row_of("C1"), 0))
+    qtbot.mouseClick(book.table.viewport(), Qt.MouseButton.LeftButton, pos=row.center())
+    assert fold.drawer_open  # a tap on the row brings it back
+    qtbot.mouseClick(fold.close_button, Qt.MouseButton.LeftButton)
+    # Another customer opens it again; Esc closes it before it clears the search.
+    qtbot.keyClicks(book.search_box, "1")
+    qtbot.waitUntil(lambda: book.model.rowCount() > 0)
+    qtbot.keyClick(book.search_box, Qt.Key.Key_Down)
+    qtbot.waitUntil(lambda: fold.drawer_open)
+    qtbot.keyClick(book.search_box, Qt.Key.Key_Escape)
+    assert not fold.drawer.isVisible() and book.search_box.text() == "1"
+    qtbot.keyClick(book.search_box, Qt.Key.Key_Escape)
+    assert book.search_box.text() == ""
+
+
+def test_wide_book_shows_list_and_profile_side_by_side(qtbot, lang, session, guide) -> None:
+    window = open_window(qtbot, session, guide, (1366, 768))
+    book = window.customers
+    open_profile(qtbot, window)
+    assert not book.fold.narrow and not book.fold.close_button.isVisible()
+    table = book.table.mapTo(window, book.table.rect().topRight())
+    profile = book.profile.mapTo(window, book.profile.rect().topLeft())
+    assert table.x() < profile.x()  # beside, not over
+    window.resize(*SMALL)  # narrowed: the open profile becomes the drawer
+    settle(qtbot, window)
+    assert book.fold.narrow and book.fold.drawer_open
+    window.resize(1366, 768)
+    settle(qtbot, window)
+    assert not book.fold.narrow and book.profile.isVisible()
+
+
+def test_window_opens_inside_the_screen_and_where_it_was(qtbot, session, guide) -> None:
+    area = QApplication.primaryScreen().availableGeometry()  # 800×800 offscreen
+    first = MainWindow(session, guide, SyncController(session, None))
+    qtbot.addWidget(first)
+    first.show()
+    assert area.contains(first.frameGeometry())
+    assert first.frameGeometry().size() == QSize(1360, 820).boundedTo(area.size())
+    first.setGeometry(QRect(40, 50, 700, 560))
+    first.close()
+    second = MainWindow(session, guide, SyncController(session, None))
+    qtbot.addWidget(second)
+    second.show()
+    assert second.geometry() == QRect(40, 50, 700, 560)
+    # Saved on a bigger screen: clamped to this one.
+    second.setGeometry(QRect(300, 200, 1500, 1000))
+    second.close()
+    third = MainWindow(session, guide, SyncController(session, None))
+    qtbot.addWidget(third)
+    third.show()
+    assert area.contains(third.frameGeometry()), third.frameGeometry()
+    third.close()
 
 
 SCALED = """

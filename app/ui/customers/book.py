@@ -212,6 +212,8 @@ class CustomerBook(QWidget):
         table.setSortingEnabled(True)
         table.selectionModel().currentRowChanged.connect(self._current_changed)
         table.activated.connect(lambda _index: self.focus_profile())
+        # Narrow: a tap on a row opens the drawer again, even on the customer it showed.
+        table.clicked.connect(lambda _index: self.fold.open_drawer())
         return table
 
     def _empty_panel(self) -> QWidget:
@@ -479,6 +481,7 @@ class CustomerBook(QWidget):
         customer_id = self.model.customer_id(self.table.currentIndex().row())
         if customer_id and customer_id != self.profile.customer_id:
             self.profile.show_customer(customer_id)
+        self.fold.open_drawer()  # narrow: a closed drawer comes back for Enter
         self.profile.follow_up_button.setFocus()
 
     def _select(self, row: int, *, open_profile: bool = True) -> None:

@@ -93,10 +93,15 @@ class ProfileFold(QWidget):
 
     @Slot(int)
     def _profile_page(self, index: int) -> None:
-        if index == 0 and self.narrow:  # no customer chosen: nothing to show
-            self._hide_drawer()
+        if index == 0:  # no customer chosen: nothing to show; the next one opens it
+            self._dismissed_id = None
+            if self.narrow:
+                self._hide_drawer()
 
     def open_drawer(self) -> None:
+        """Show the profile (narrow: the drawer) when it has a customer to show."""
+        if self.profile.customer_id is None:
+            return
         self._dismissed_id = None
         self._open = True
         if self.narrow:
