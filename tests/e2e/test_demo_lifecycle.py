@@ -403,10 +403,31 @@ def test_sync_and_status_on_the_demo_folder(demo_home: Path, subreaper) -> None:
         assert status["demo"]["hq_running"] is True and status["ready"] is True
         assert status["demo"]["hq_database"] == hq_db(demo_home)
         assert status["server"] == demo.hq_url
+        # The demo guide and the manager sign in at the demo HQ with the README's PIN,
+        # without a forced change.
+        for guide_id in ("G002", "G001"):
+            answer = sign_in_at_demo_hq(demo_home, guide_id, "246810")
+            assert answer.guide_id == guide_id and answer.must_change_pin is False
     finally:
         demo.process.send_signal(signal.SIGINT)
         rest(demo)
     assert_hq_stopped_and_reaped_by_the_demo(demo)
+
+
+def sign_in_at_demo_hq(home: Path, guide_id: str, pin: str):  # type: ignore[no-untyped-def]
+    from app import terminal
+    from app.store import db
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(credentials.DemoFolderKeyring(home))
+    try:
+        conn = db.connect(home / db.DB_FILENAME)
+        try:
+            return terminal.GuideAuthority().sign_in(conn, guide_id, pin)
+        finally:
+            conn.close()
+    finally:
+        keyring.set_keyring(previous)
 
 
 def test_status_counts_audit_records_apart_from_edits(demo_home: Path) -> None:
