@@ -2,7 +2,8 @@
 
 Sub-commands:
   guidedesk [--lang en]                       open the workbench (the default)
-  guidedesk demo [--customers N] [--no-ui]    embedded HQ with the demo brand, enrol, sync, open
+  guidedesk demo [--customers N] [--no-ui [--keep-running]]
+                                              embedded HQ with the demo brand, enrol, sync, open
   guidedesk enroll --server URL --code CODE   enrol this terminal (token to the OS keyring)
   guidedesk sync --once                       one sync, non-zero exit on failure
   guidedesk status [--json]                   what IT wants to know
@@ -271,17 +272,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     The demo's HQ stops with it however it ends (app/embedded_hq.py); a restart reuses the
     terminal's enrolment and asks for the PIN."""
+    if not args.no_ui:  # first of all: before any import, folder or process
+        problem = display_problem()
+        if problem is not None:
+            print(f"guidedesk demo: {problem}", file=sys.stderr)
+            return EXIT_NO_DISPLAY
+
     from app import terminal
     from app.domain.demo_brand import DEMO_PIN
     from app.embedded_hq import EmbeddedHQ
     from app.store import db
     from sync import credentials
 
-    if not args.no_ui:
-        problem = display_problem()
-        if problem is not None:
-            print(f"guidedesk demo: {problem}", file=sys.stderr)
-            return EXIT_NO_DISPLAY
     _exit_on_termination()
     home = db.data_dir(args.home)
     terminal.claim_demo_folder(home)

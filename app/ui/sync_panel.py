@@ -330,12 +330,17 @@ class SyncProgressBar(QProgressBar):
     def _progressed(self, progress: SyncProgress) -> None:
         if not self.isVisible():
             return
+        # Each phase has its own label: the bar never seems to go back when the upload's
+        # count gives way to the download's (the engine keeps each total stable).
         if progress.total > 0:
             self.setRange(0, progress.total)
             self.setValue(min(progress.done, progress.total))
-            self.setFormat(self.tr("First sync: %v / %m"))
+            if progress.phase == "push":
+                self.setFormat(self.tr("Uploading changes: %v / %m"))
+            else:
+                self.setFormat(self.tr("First sync: %v / %m"))
         else:
-            self.setRange(0, 0)
+            self.setRange(0, 0)  # busy: how much there is is not known yet
 
 
 class RejectedDialog(QDialog):

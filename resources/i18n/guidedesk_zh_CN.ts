@@ -1037,6 +1037,10 @@
 <context>
     <name>SyncProgressBar</name>
     <message>
+        <source>Uploading changes: %v / %m</source>
+        <translation>正在上传修改：%v / %m</translation>
+    </message>
+    <message>
         <source>First sync: %v / %m</source>
         <translation>首次同步：%v / %m</translation>
     </message>
