@@ -108,6 +108,9 @@ def _name(table: dict[str, str], code: str | None) -> str:
 # -- one table model for every list of the view ----------------------------------------------
 
 
+REFUSALS_SHOWN = 3  # HQ's refusals listed under the queue (all of them in the tooltip)
+
+
 @dataclass(frozen=True, slots=True)
 class Column:
     """One column: its header (a source string of the TeamView context) and how a row
@@ -698,19 +701,22 @@ class TeamView(QWidget):
         refused = snapshot.refused
         if refused:
             newest = refused[0]
+            lines = [
+                f"{fmt.day_time(r.created_at)}  {r.task_id} · {r.customer_id}: {r.reason}"
+                for r in refused
+            ]
+            # Each refusal on the page itself (a touch screen has no hover), the latest three.
             self.refused.setText(
-                self.tr("HQ refused {n} of your reviews or reassignments. Latest: {reason}").format(
-                    n=len(refused), reason=newest.reason
+                "\n".join(
+                    [
+                        self.tr(
+                            "HQ refused {n} of your reviews or reassignments. Latest: {reason}"
+                        ).format(n=len(refused), reason=newest.reason),
+                        *lines[:REFUSALS_SHOWN],
+                    ]
                 )
             )
-            self.refused.setToolTip(
-                plain_tooltip(
-                    "\n".join(
-                        f"{fmt.day_time(r.created_at)}  {r.task_id} · {r.customer_id}: {r.reason}"
-                        for r in refused
-                    )
-                )
-            )
+            self.refused.setToolTip(plain_tooltip("\n".join(lines)))
         self.refused.setVisible(bool(refused))
 
     # -- the review queue ------------------------------------------------------------------
