@@ -74,6 +74,42 @@ def assert_fits(window, what: str) -> None:
     assert not found, f"{what}: {len(found)} problems\n" + "\n".join(found)
 
 
+def test_the_check_finds_what_is_cut(qtbot, lang) -> None:
+    """The measuring itself: each kind of cut it must see, seen."""
+    from PySide6.QtGui import QStandardItemModel
+    from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QTableView, QWidget
+
+    window = QWidget()
+    qtbot.addWidget(window)
+    window.resize(400, 300)
+    label = QLabel("Not contacted for 90 days", window)
+    label.setGeometry(0, 0, 60, 30)
+    button = QPushButton("Appointments and performance", window)
+    button.setGeometry(0, 40, 70, 40)
+    box = QComboBox(window)
+    box.addItems(["All", "Not contacted for 90 days"])
+    box.setGeometry(0, 90, 80, 40)
+    table = QTableView(window)
+    model = QStandardItemModel(1, 2, table)
+    model.setHorizontalHeaderLabels(["Last purchase", "Tags"])
+    table.setModel(model)
+    table.setColumnWidth(0, 30)
+    table.setGeometry(0, 140, 300, 100)
+    outside = QLabel("ok", window)
+    outside.setGeometry(380, 280, 60, 40)
+    window.show()
+    settle(qtbot, window)
+    found = "\n".join(problems(window))
+    for expected in (
+        "'Not contacted for 90 days': needs",
+        "'Appointments and performance': needs",
+        "entry 'Not contacted for 90 days' needs",
+        "header 'Last purchase' needs",
+        "outside the window",
+    ):
+        assert expected in found, found
+
+
 def test_sign_in_fits(qtbot, lang, session) -> None:
     view = SignInView(session)
     qtbot.addWidget(view)
@@ -109,12 +145,25 @@ def test_manager_book_and_team_view_fit(qtbot, lang, session, manager) -> None:
     assert_fits(window, f"team view {lang}")
 
 
-def test_today_fits(qtbot, lang, session, guide) -> None:
-    window = open_window(qtbot, session, guide, SMALL)
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_today_fits(qtbot, lang, session, guide, size) -> None:
+    window = open_window(qtbot, session, guide, size)
     window.show_section("tasks")
     qtbot.waitUntil(lambda: window.tasks.today.summary.text() != "")
     settle(qtbot, window)
-    assert_fits(window, f"Tasks/Today {lang}")
+    assert_fits(window, f"Tasks/Today {lang} {size}")
+
+
+def test_lock_screen_and_follow_up_dialog_fit(qtbot, lang, session, guide) -> None:
+    window = open_window(qtbot, session, guide, SMALL)
+    open_profile(qtbot, window)
+    dialog = window.customers.profile.log_follow_up()
+    assert dialog is not None
+    settle(qtbot, window)
+    assert_fits(dialog, f"follow-up dialog {lang}")
+    window.lock()
+    settle(qtbot, window)
+    assert_fits(window, f"lock screen {lang}")
 
 
 def test_status_bar_during_and_after_a_sync_fits(qtbot, lang, session, guide, fake_engine) -> None:
