@@ -17,6 +17,7 @@ stops the HQ there.
 from __future__ import annotations
 
 import os
+import runpy
 import signal
 import socket
 import subprocess
@@ -194,13 +195,15 @@ def _shut_down() -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m app.embedded_hq serve …``: `guidedesk-hq` that dies with its parent."""
-    from sync.hq.cli import main as hq_main
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m app.embedded_hq serve …``: `guidedesk-hq` that dies with its parent.
 
+    Only the child process runs this: it then becomes HQ by running ``sync.hq.cli`` as
+    its main module (the terminal's own process never imports HQ's code)."""
     _die_with_parent()
-    return hq_main(list(argv) if argv is not None else sys.argv[1:])
+    sys.argv = ["guidedesk-hq", *(argv if argv is not None else sys.argv[1:])]
+    runpy.run_module("sync.hq.cli", run_name="__main__", alter_sys=True)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
