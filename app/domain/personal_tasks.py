@@ -27,6 +27,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from app.domain.clock import store_today
+from app.domain.followups import followup_due
 from app.domain.lifecycle import days_until_birthday
 
 BIRTHDAY_DAYS = 7
@@ -100,10 +101,13 @@ def _contacted_since(c: Candidate, day: date, timezone: str | None) -> bool:
 
 
 def follow_up_task(c: Candidate, today: date, timezone: str | None = None) -> PersonalTask | None:
-    due = _parse_day(c.next_followup_on)
-    if due is None or due > today or _contacted_since(c, due, timezone):
+    # What is due is app/domain/followups.py's rule (the book's mark and filter use it too).
+    due = followup_due(
+        c.next_followup_on, today, last_contact_at=c.last_contact_at, timezone=timezone
+    )
+    if due is None:
         return None
-    return PersonalTask(PersonalKind.FOLLOW_UP, c.customer_id, c.name, c.phone, due, due)
+    return PersonalTask(PersonalKind.FOLLOW_UP, c.customer_id, c.name, c.phone, due.on, due.on)
 
 
 def birthday_task(c: Candidate, today: date, timezone: str | None = None) -> PersonalTask | None:

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from app.domain import lifecycle
 from app.domain.customers import EDITABLE_CUSTOMER_FIELDS, Channel
-from app.domain.followups import due_cutoff
+from app.domain.followups import due_cutoff, utc_offset_minutes
 from app.domain.search_keys import query_terms
 from app.store import outbox
 from app.store.changes import Changes
@@ -107,7 +107,9 @@ def _birthday_mds(window: BirthdayWindow, today: date) -> list[str]:
     return mds
 
 
-def _filters(query: CustomerQuery, today: date) -> tuple[list[str], list[Any]]:
+def _filters(
+    query: CustomerQuery, today: date, timezone: str | None = None
+) -> tuple[list[str], list[Any]]:
     where: list[str] = []
     params: list[Any] = []
     if query.guide_id:
@@ -131,8 +133,14 @@ def _filters(query: CustomerQuery, today: date) -> tuple[list[str], list[Any]]:
         where.append("(last_contact_at IS NULL OR last_contact_at < ?)")
         params.append(cutoff)
     if query.due:
-        where.append("next_followup_on <= ?")
-        params.append(due_cutoff(today).isoformat())
+        # app/domain/followups.followup_due in SQL: planned on or before today, and no
+        # contact since that day (the contact's day is the store's: its UTC time shifted).
+        where.append(
+            "next_followup_on <= ? AND (last_contact_at IS NULL"
+            " OR date(last_contact_at, ?) < next_followup_on)"
+        )
+        shift = utc_offset_minutes(timezone, today)
+        params.extend([due_cutoff(today).isoformat(), f"{shift:+d} minutes"])
     return where, params
 
 
@@ -156,7 +164,7 @@ def search_customers(
     offset: int = 0,
 ) -> SearchPage:
     """One page of the customer list for ``query``, sorted in SQL."""
-    where, params = _filters(query, today)
+    where, params = _filters(query, today, _store_timezone(conn) if query.due else None)
     order = _order_by(query)
     terms = query_terms(query.text)
     exact = True
@@ -194,6 +202,13 @@ def search_customers(
     else:
         total = max(RARE_LIMIT + 1, offset + len(rows))
     return SearchPage(rows=rows, total=total, exact=exact)
+
+
+def _store_timezone(conn: sqlite3.Connection) -> str | None:
+    """The terminal's store's time zone (the day of a contact, for the due filter)."""
+    from app.store.replica import store_timezone  # replica imports this module
+
+    return store_timezone(conn)
 
 
 def count_customers(conn: sqlite3.Connection, guide_id: str | None = None) -> int:

@@ -69,6 +69,11 @@ class Session:
         same day HQ uses for this store, whatever the terminal's own time zone says."""
         return store_today(self.clock(), self._timezone)
 
+    @property
+    def timezone(self) -> str | None:
+        """The store's time zone (None before the first sync: the default zone)."""
+        return self._timezone
+
     def now_iso(self) -> str:
         """Now as the store writes times: ISO-8601 UTC with a Z."""
         return self.clock().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -380,7 +380,7 @@ class CustomerBook(QWidget):
         colleagues: tuple[list[ColleagueMatch], bool] = ([], False),
     ) -> None:
         keep = self.profile.customer_id
-        self.model.set_today(self.session.today())
+        self.model.set_today(self.session.today(), self.session.timezone)
         self.model.set_page(page)
         self.colleagues.set_matches(*colleagues)
         self._show_count(page, book_empty)

@@ -106,11 +106,13 @@ class CustomerListModel(QAbstractTableModel):
         self._last_page_full = False
         self._loading = False
         self.today = date.today()  # the store's today, set by the owner (set_today)
+        self.timezone: str | None = None  # the store's, for the day of a contact
         self._due_icon: QIcon | None = None
 
-    def set_today(self, today: date) -> None:
-        """The store's today, which says which follow-ups are due (app/domain/followups)."""
-        self.today = today
+    def set_today(self, today: date, timezone: str | None = None) -> None:
+        """The store's today (and zone), which say which follow-ups are due
+        (app/domain/followups)."""
+        self.today, self.timezone = today, timezone
 
     # -- filling -------------------------------------------------------------------------
 
@@ -176,7 +178,7 @@ class CustomerListModel(QAbstractTableModel):
         column = self.columns[index.column()]
         value = row[_AT[column.field]]
         if column.field == "next_followup_on":
-            return self._followup_data(value, role)
+            return self._followup_data(value, row[_AT["last_contact_at"]], role)
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(column.field, value)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -191,13 +193,16 @@ class CustomerListModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def _followup_data(self, value: Any, role: int) -> Any:
+    def _followup_data(self, value: Any, last_contact_at: str | None, role: int) -> Any:
         """The follow-up column: a due one says so in words and with a mark (not colour
-        alone); a later one shows its date."""
-        due = followup_due(value, self.today)
+        alone); a later one shows its date, one already followed up shows nothing."""
+        due = followup_due(
+            value, self.today, last_contact_at=last_contact_at, timezone=self.timezone
+        )
         if role == Qt.ItemDataRole.DisplayRole:
             if due is None:
-                return fmt.month_day(value) if value else ""
+                later = value and str(value)[:10] > self.today.isoformat()
+                return fmt.month_day(value) if later else ""
             return due_text(due.days_overdue)
         if role == Qt.ItemDataRole.DecorationRole and due is not None:
             if self._due_icon is None:

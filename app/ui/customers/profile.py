@@ -259,7 +259,12 @@ class ProfilePane(QWidget):
 
         if self.handover is not None and self.handover.customer_id == p.id:
             widgets.append(self._handover_box(self.handover))
-        due = followup_due(p.next_followup_on, self.session.today())
+        due = followup_due(
+            p.next_followup_on,
+            self.session.today(),
+            last_contact_at=p.last_contact_at,
+            timezone=self.session.timezone,
+        )
         if due is not None:
             # Said in words with a mark, not by colour alone.
             overdue = plain_label(
