@@ -419,7 +419,9 @@ def refresh_derived(conn: sqlite3.Connection, customer_ids: list[str] | None, to
     """Recompute purchase and contact summaries, stage and recency (None: everybody).
 
     Runs inside the caller's transaction. Stage depends on today, so the app also calls
-    this once a day for everybody.
+    this once a day for everybody. A colleague's counter visit (Channel.COUNTER) is in the
+    timeline but is not the owner's contact: it moves neither the last contact nor the
+    next follow-up date, so the owner's due follow-up stays theirs to do.
     """
     year_ago = (today - timedelta(days=365)).isoformat()
     if customer_ids is None:
@@ -432,8 +434,8 @@ def refresh_derived(conn: sqlite3.Connection, customer_ids: list[str] | None, to
     rows = conn.execute(
         f"""
         SELECT c.id, c.joined_at,
-               (SELECT max(f.created_at) FROM followups f WHERE f.customer_id = c.id)
-                   AS last_contact,
+               (SELECT max(f.created_at) FROM followups f WHERE f.customer_id = c.id
+                   AND f.channel != ?) AS last_contact,
                (SELECT f.next_followup_on FROM followups f WHERE f.customer_id = c.id
                    AND f.channel != ? ORDER BY f.created_at DESC LIMIT 1) AS next_followup,
                min(p.paid_at) AS first_paid, max(p.paid_at) AS last_paid,
@@ -445,7 +447,7 @@ def refresh_derived(conn: sqlite3.Connection, customer_ids: list[str] | None, to
         {scope_sql}
         GROUP BY c.id
         """,
-        (Channel.COUNTER.value, year_ago, year_ago, *scope_params),
+        (Channel.COUNTER.value, Channel.COUNTER.value, year_ago, year_ago, *scope_params),
     ).fetchall()
     updates = []
     for r in rows:

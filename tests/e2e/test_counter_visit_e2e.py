@@ -83,6 +83,11 @@ def test_a_counter_visit_reaches_the_owners_timeline_and_the_owner_stays(
         True,
     )
     assert _owner(owners, "C0005") == ("G002", next_on)  # her plan stands
+    # …and stays hers to do: the colleague's visit is not her contact.
+    last = owners.conn.execute(
+        "SELECT last_contact_at FROM customers WHERE id = 'C0005'"
+    ).fetchone()[0]
+    assert last is not None and last < visit.created_at
     assert _owner(desk, "C0005") == ("G002", next_on)
 
 

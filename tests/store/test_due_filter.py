@@ -73,3 +73,32 @@ def test_a_follow_up_logged_on_the_day_clears_it_even_without_a_new_date(conn) -
     )
     rows = search_customers(conn, CustomerQuery(due=True), today=TODAY).rows
     assert "C3" not in {r[0] for r in rows}
+
+
+def test_a_colleagues_counter_visit_does_not_settle_the_owners_follow_up(conn) -> None:
+    from app.store.counter import log_counter_visit
+
+    _fill(conn, "Asia/Shanghai")
+    log_followup(  # the owner's own plan: call again on the 19th
+        conn,
+        customer_id="C3",
+        guide_id="G001",
+        channel="call",
+        note="约了 19 号再联系",
+        now="2026-11-15T03:00:00Z",
+        next_followup_on="2026-11-19",
+    )
+    log_counter_visit(
+        conn,
+        customer_id="C3",
+        guide_id="G002",
+        note="同事接待",
+        now="2026-11-22T02:00:00Z",
+        today=TODAY,
+    )
+    rows = search_customers(conn, CustomerQuery(due=True), today=TODAY).rows
+    assert "C3" in {r[0] for r in rows}
+    row = conn.execute(
+        "SELECT next_followup_on, last_contact_at FROM customers WHERE id = 'C3'"
+    ).fetchone()
+    assert tuple(row) == ("2026-11-19", "2026-11-15T03:00:00Z")
