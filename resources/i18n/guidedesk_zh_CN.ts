@@ -99,6 +99,10 @@
         <translation>记接待…</translation>
     </message>
     <message>
+        <source>Also found among colleagues&apos; customers: {n}</source>
+        <translation>同事的顾客中也找到：{n} 位</translation>
+    </message>
+    <message>
         <source>Not in your book, but a colleague&apos;s customer: {n}</source>
         <translation>不在您的顾客簿中，是同事的顾客：{n} 位</translation>
     </message>

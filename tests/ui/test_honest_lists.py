@@ -265,3 +265,29 @@ def test_in_chinese_the_marks_and_the_filter_read_as_a_guide_says_them(
         assert book.clear_filters_button.text() == "清除筛选"
     finally:
         qapp.removeTranslator(translator)
+
+
+def test_a_colleagues_customer_is_also_found_below_a_few_of_ones_own(
+    qtbot, session, guide, manager
+) -> None:
+    book = make_book(qtbot, session, guide)
+    search(qtbot, book, "1234")  # 曾小凡 (hers) and 张伟 (李娜's) share the last 4 digits
+    panel = book.colleagues
+    qtbot.waitUntil(lambda: names(book) == ["曾小凡"] and panel.isVisible())
+    assert [panel.table.item(0, c).text() for c in range(3)] == [
+        "张伟",
+        "135****1234",
+        "李娜's customer",
+    ]
+    assert panel.title.text().startswith("Also found among colleagues")
+    assert book.list_stack.currentWidget() is book.table  # her own result stays the list
+    # A search that finds many of her own does not look further.
+    search(qtbot, book, "")
+    qtbot.waitUntil(lambda: len(names(book)) == 4)
+    assert not panel.isVisible()
+
+    # A manager's book is the store's already: no colleagues' panel.
+    store_book = make_book(qtbot, session, manager)
+    search(qtbot, store_book, "1234")
+    qtbot.waitUntil(lambda: names(store_book) == ["张伟", "曾小凡"])
+    assert not store_book.colleagues.isVisible()

@@ -49,10 +49,14 @@ from app.ui.session import Session
 from app.ui.widgets import ChoiceBox, SearchBox, icon, plain_label
 
 ROW_HEIGHT = 40  # a finger hits a row without a second try
+# A search of the guide's own book that finds at most this many also looks among the store
+# colleagues' customers (shown below, as theirs): a walk-in whose last 4 phone digits a
+# customer of the guide's own shares is still found.
+COLLEAGUES_BESIDE = 10
 
 
 # A search's answer: the page, whether the guide's book is empty (a new terminal), and the
-# store colleagues' customers the text finds when the guide's own book has none.
+# store colleagues' customers the text finds when the guide's own book finds few or none.
 _Answer = tuple[SearchPage, bool, tuple[list[ColleagueMatch], bool]]
 
 
@@ -65,13 +69,15 @@ def _search_job(
     colleagues_of: str | None = None,
 ) -> Callable[[Any], _Answer]:
     """A read-lane job: one page, whether the guide's book is empty, and — for a guide
-    (``colleagues_of``) whose own book has no match — the colleagues' customers found."""
+    (``colleagues_of``) whose own book finds at most ``COLLEAGUES_BESIDE`` — the
+    colleagues' customers the text finds."""
 
     def job(conn: Any) -> _Answer:
         page = search_customers(conn, query, today=today, limit=limit, offset=offset)
         empty = page.total == 0 and offset == 0 and count_customers(conn, query.guide_id) == 0
         colleagues: tuple[list[ColleagueMatch], bool] = ([], False)
-        if colleagues_of and page.total == 0 and offset == 0:
+        few = page.exact and page.total <= COLLEAGUES_BESIDE
+        if colleagues_of and few and offset == 0 and query.text.strip():
             colleagues = colleague_matches(conn, query.text, guide_id=colleagues_of, today=today)
         return page, empty, colleagues
 
@@ -125,6 +131,7 @@ class CustomerBook(QWidget):
         column.addWidget(self.search_box)
         column.addLayout(top)
         column.addWidget(self.list_stack, 1)
+        column.addWidget(self.colleagues)  # below the guide's own results, when any
         # Side by side when wide, the profile a drawer over the list when narrow.
         self.fold = ProfileFold(left, self.profile, cover=self.list_stack)
         self.fold.dismissed.connect(self.focus_search)
@@ -238,7 +245,6 @@ class CustomerBook(QWidget):
         column.addStretch(1)
         column.addWidget(self.empty)
         column.addLayout(button_row)
-        column.addWidget(self.colleagues, 3)
         column.addStretch(1)
         return self.empty_panel
 
@@ -382,7 +388,7 @@ class CustomerBook(QWidget):
         keep = self.profile.customer_id
         self.model.set_today(self.session.today(), self.session.timezone)
         self.model.set_page(page)
-        self.colleagues.set_matches(*colleagues)
+        self.colleagues.set_matches(*colleagues, beside=page.total > 0)
         self._show_count(page, book_empty)
         row = self.model.row_of(keep) if keep else -1
         if row >= 0:

@@ -152,7 +152,10 @@ class ColleaguePanel(QWidget):
         column.addLayout(buttons)
         column.addWidget(self.recorded)
 
-    def set_matches(self, matches: list[ColleagueMatch], more: bool) -> None:
+    def set_matches(
+        self, matches: list[ColleagueMatch], more: bool, *, beside: bool = False
+    ) -> None:
+        """Show ``matches``; ``beside``: below the guide's own results (kept short)."""
         self.matches = list(matches)
         self.recorded.clear()
         self.table.setRowCount(len(self.matches))
@@ -161,9 +164,14 @@ class ColleaguePanel(QWidget):
                 item = QTableWidgetItem(text)
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
                 self.table.setItem(row, col, item)
-        self.title.setText(
-            self.tr("Not in your book, but a colleague's customer: {n}").format(n=len(matches))
-        )
+        if beside:
+            title = self.tr("Also found among colleagues' customers: {n}")
+        else:
+            title = self.tr("Not in your book, but a colleague's customer: {n}")
+        self.title.setText(title.format(n=len(matches)))
+        rows = min(len(self.matches), 3 if beside else 6)
+        header = self.table.horizontalHeader().sizeHint().height()
+        self.table.setFixedHeight(header + rows * 40 + 2 * self.table.frameWidth())
         self.more.setText(self.tr("More match: type more of the name or phone.") if more else "")
         self.more.setVisible(more)
         self.serve_button.setEnabled(False)
