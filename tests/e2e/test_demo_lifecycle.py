@@ -62,9 +62,23 @@ WHAT_THE_WINDOW_SHOWS = (
     "                       if w.objectName() in ('signIn', 'mainWindow') and w.isVisible())\n"
     "        print('WINDOW SHOWS', ' '.join(shown), flush=True)\n"
     "        os.kill(os.getpid(), signal.SIGTERM)\n"
-    "    QTimer.singleShot(3000, look)\n"
+    "    QTimer.singleShot(0, look)\n"
     "    return opened(args, guide_id=guide_id)\n"
     "m._open_ui = open_and_look\n"
+    "sys.exit(m.main(sys.argv[1:]))\n"
+)
+
+
+# The demo with its window: says "WINDOW UP" once Qt's event loop runs with the window.
+WINDOW_UP = (
+    "import sys\n"
+    "import app.__main__ as m\n"
+    "opened = m._open_ui\n"
+    "def open_and_say(args, guide_id=None):\n"
+    "    from PySide6.QtCore import QTimer\n"
+    "    QTimer.singleShot(0, lambda: print('WINDOW UP', flush=True))\n"
+    "    return opened(args, guide_id=guide_id)\n"
+    "m._open_ui = open_and_say\n"
     "sys.exit(m.main(sys.argv[1:]))\n"
 )
 
@@ -200,13 +214,29 @@ def state_of(pid: int) -> str | None:
     return stat.rsplit(")", 1)[1].split()[0]
 
 
-def wait_until(condition, timeout: float = 10.0) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)  # polling other processes' state
-    return condition()
+def reap_orphan(pid: int, timeout: float = 15.0) -> int:
+    """Wait for the orphaned HQ (this subreaper's child now) to end by itself, and reap it;
+    its wait status. A HQ still there after ``timeout`` is killed so the test fails
+    instead of hanging (then it did not end by itself: asserted by the caller)."""
+    guard = threading.Timer(timeout, os.kill, args=(pid, signal.SIGKILL))
+    guard.start()
+    try:
+        reaped, status = os.waitpid(pid, 0)
+    finally:
+        guard.cancel()
+    assert reaped == pid
+    return status
+
+
+def assert_orphan_ended_by_itself(demo: RunningDemo) -> None:
+    """After kill -9 of the demo: its HQ noticed and exited on its own, was reaped by its
+    new parent (init; here this subreaper), and nothing listens on its port."""
+    status = reap_orphan(demo.hq_pid)
+    assert not (os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL), (
+        "the HQ outlived the demo until the test killed it"
+    )
+    assert state_of(demo.hq_pid) is None
+    assert not answers(demo.hq_url)
 
 
 def assert_hq_stopped_and_reaped_by_the_demo(demo: RunningDemo) -> None:
@@ -309,12 +339,7 @@ def test_hq_stops_when_the_demo_is_killed(demo_home: Path, subreaper) -> None:
     demo.process.send_signal(signal.SIGKILL)
     rest(demo)
     assert demo.process.returncode == -signal.SIGKILL
-    # The orphaned HQ notices by itself and exits; its new parent (init, here this
-    # subreaper) reaps it: no process listening, no zombie.
-    assert wait_until(lambda: not answers(demo.hq_url))
-    pid, status = os.waitpid(demo.hq_pid, 0)  # it is an orphan now: ours to reap
-    assert pid == demo.hq_pid and os.WIFEXITED(status) | os.WIFSIGNALED(status)
-    assert state_of(demo.hq_pid) is None
+    assert_orphan_ended_by_itself(demo)
 
 
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
@@ -322,19 +347,16 @@ def test_hq_stops_when_the_window_app_ends(demo_home: Path, subreaper, how) -> N
     # The demo with its window (Qt offscreen: drawn without a display).
     demo = start_demo(
         demo_home,
-        "-m",
-        "app",
+        "-c",
+        WINDOW_UP,
         "demo",
-        until="sign-in screen",
+        until="WINDOW UP",
         env=demo_env(demo_home, QT_QPA_PLATFORM="offscreen"),
     )
-    time.sleep(2)  # the window is coming up: the signal lands in Qt's event loop
-    assert demo.process.poll() is None, rest(demo)
-    demo.process.send_signal(how)
+    demo.process.send_signal(how)  # lands in Qt's event loop
     rest(demo)
     if how == signal.SIGKILL:
-        assert wait_until(lambda: not answers(demo.hq_url))
-        assert os.waitpid(demo.hq_pid, 0)[0] == demo.hq_pid
+        assert_orphan_ended_by_itself(demo)
     else:
         assert demo.process.returncode == 128 + how
         assert_hq_stopped_and_reaped_by_the_demo(demo)
