@@ -272,6 +272,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     The demo's HQ stops with it however it ends (app/embedded_hq.py); a restart reuses the
     terminal's enrolment and asks for the PIN."""
+    if args.keep_running and not args.no_ui:
+        print("guidedesk demo: --keep-running goes with --no-ui", file=sys.stderr)
+        return 2
     if not args.no_ui:  # first of all: before any import, folder or process
         problem = display_problem()
         if problem is not None:
@@ -295,6 +298,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
             f" {home / credentials.DEMO_KEYRING_FILE}, plain text, demo data only)"
         )
     hq = EmbeddedHQ(home / "demo-hq")
+    other = hq.already_running()
+    if other is not None:
+        print(
+            f"guidedesk demo: 这个文件夹的演示已在运行（总部进程 {other}）"
+            f" (a demo already runs on {home}: its HQ is process {other}; use that one, or"
+            " end it first)",
+            file=sys.stderr,
+        )
+        return 1
     db_file = db.db_path(home)
     new_hq = hq.prepare(args.customers)
     if new_hq:

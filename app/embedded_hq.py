@@ -122,6 +122,25 @@ class EmbeddedHQ:
         self.stop()
         raise EmbeddedHQError("demo HQ did not start in time")
 
+    def already_running(self) -> int | None:
+        """The pid of an HQ another demo started on this folder and that still runs, or
+        None (a pid file left by a demo that was killed names no live HQ)."""
+        try:
+            pid = int((self.folder / "hq.pid").read_text(encoding="ascii").strip())
+        except (OSError, ValueError):
+            return None
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            if sys.platform.startswith("linux"):
+                return None  # no such process
+            try:
+                os.kill(pid, 0)  # elsewhere: a live process of that pid (maybe reused)
+            except OSError:
+                return None
+            return pid
+        return pid if b"app.embedded_hq" in cmdline and b"serve" in cmdline else None
+
     @property
     def pid(self) -> int | None:
         return self.process.pid if self.process else None

@@ -340,6 +340,9 @@ def test_hq_stops_when_the_demo_is_killed(demo_home: Path, subreaper) -> None:
     rest(demo)
     assert demo.process.returncode == -signal.SIGKILL
     assert_orphan_ended_by_itself(demo)
+    # The killed demo's pid file names no live HQ: the next start is not held up by it.
+    again = run("demo", "--no-ui", env=demo_env(demo_home))
+    assert again.returncode == 0, again.stderr
 
 
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
@@ -430,6 +433,11 @@ def test_sync_and_status_on_the_demo_folder(demo_home: Path, subreaper) -> None:
         for guide_id in ("G002", "G001"):
             answer = sign_in_at_demo_hq(demo_home, guide_id, "246810")
             assert answer.guide_id == guide_id and answer.must_change_pin is False
+        # A second demo on the same folder is refused (one HQ per demo database).
+        second = run("demo", "--no-ui", env=env)
+        assert second.returncode == 1
+        assert f"its HQ is process {demo.hq_pid}" in second.stderr
+        assert terminals_at_hq(demo_home) == 1
     finally:
         demo.process.send_signal(signal.SIGINT)
         rest(demo)
