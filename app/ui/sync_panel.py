@@ -183,7 +183,13 @@ class SyncStatusLabel(QLabel):
         for href, link in links:
             text += f" · <a href='{href}'>{html.escape(link)}</a>"
         self.setText(text)
-        self.setToolTip(self.tr("F5: sync now"))
+        tip = self.tr("F5: sync now")
+        if self.status.pending_audit:
+            tip += "\n" + self.tr(
+                "Recorded for audit: each phone number shown or copied. These are not edits;"
+                " they go to HQ's audit log with the next sync."
+            )
+        self.setToolTip(tip)
 
     @Slot()
     def _synced(self) -> None:

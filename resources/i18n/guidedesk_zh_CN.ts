@@ -1056,6 +1056,10 @@
         <translation>F5：立即同步</translation>
     </message>
     <message>
+        <source>Recorded for audit: each phone number shown or copied. These are not edits; they go to HQ&apos;s audit log with the next sync.</source>
+        <translation>已记录备查：每次显示或复制顾客手机号都会记录。这些不是修改，下次同步时送到总部的审计记录。</translation>
+    </message>
+    <message>
         <source>Not enrolled: please contact IT</source>
         <translation>未登记，请联系信息部</translation>
     </message>

@@ -89,6 +89,7 @@ def test_a_reveal_is_recorded_for_audit_not_an_edit(qtbot, panel, fake_engine, s
     text = label.plain_text()
     assert "All edits uploaded" in text and "Recorded for audit: 3" in text
     assert "waiting" not in text
+    assert "not edits" in label.toolTip()
     status = sync_status(session.conn)
     assert (status.pending, status.pending_edits, status.pending_audit) == (3, 0, 3)
     log_followup(
