@@ -195,10 +195,13 @@ def _die_with_parent() -> None:
         os._exit(1)  # the parent died before the prctl: nobody to serve
 
     def watch() -> None:
+        # The raw descriptor, not sys.stdin: a daemon thread blocked inside a buffered
+        # reader would hold its lock while the interpreter shuts down (a fatal error).
+        fd = sys.stdin.fileno()
         try:
-            while sys.stdin.buffer.read(4096):
+            while os.read(fd, 4096):
                 pass
-        except (OSError, ValueError):
+        except OSError:
             pass
         _shut_down()
 
