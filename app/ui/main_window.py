@@ -274,6 +274,8 @@ class MainWindow(QMainWindow):
                 self.customers.fold.close_drawer()
             else:
                 self.customers.clear_search()
+        elif self._tasks is not None and self.stack.currentWidget() is self._tasks:
+            self._tasks.today.fold.close_drawer()  # a narrow Today's drawer, if open
 
     # -- the window's place ---------------------------------------------------------------
 

@@ -55,6 +55,9 @@ SECTIONS = (
 )
 
 
+RAIL_MIN_WIDTH = 92  # px: the rail's width when its words are short (Chinese)
+
+
 def _t(text: str) -> str:
     return QCoreApplication.translate("Navigation", text)
 
@@ -99,8 +102,11 @@ class NavRail(QWidget):
         button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         return button
 
+    def sizeHint(self) -> QSize:
+        return super().sizeHint().expandedTo(QSize(RAIL_MIN_WIDTH, 0))
+
     def minimumSizeHint(self) -> QSize:
-        # Never squeezed below what its items' words need: a wide page scrolls or wraps.
+        # Never squeezed below what its items' words need: the page beside it gives way.
         return self.sizeHint()
 
     def select(self, key: str) -> None:

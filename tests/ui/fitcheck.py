@@ -12,7 +12,8 @@ finding:
 - a table header section narrower than its title needs (an elided title counts: the
   header has no tooltips);
 - a visible widget that sticks out of the window (contents of a scroll area may: they
-  scroll);
+  scroll), or a label, button or field cut at the side by what holds it where nothing
+  scrolls sideways (a profile wider than its pane);
 - (``small_targets``) a button, combo box, line edit or table row under 40 px tall.
 
 Measures are the widgets' own font metrics and style (the style sheet's padding included),
@@ -76,6 +77,22 @@ def _visible_rect(widget: QWidget, window: QWidget) -> QRect:
         rect = rect.intersected(QRect(w.mapTo(window, QPoint(0, 0)), w.size()))
         w = w.parentWidget()
     return rect
+
+
+def _cut_sideways(widget: QWidget, window: QWidget) -> bool:
+    """True if an ancestor cuts ``widget``'s width and none lets it scroll sideways to the
+    rest (a scroll area without its horizontal bar, a splitter pane, a drawer's edge)."""
+    if not isinstance(widget, QLabel | QAbstractButton | QComboBox | QLineEdit):
+        return False
+    w = widget.parentWidget()
+    while w is not None and w is not window:
+        parent = w.parentWidget()
+        if isinstance(parent, QAbstractScrollArea) and w is parent.viewport():
+            bar = parent.horizontalScrollBar()
+            if bar.isVisible() and bar.maximum() > 0:
+                return False
+        w = parent
+    return True
 
 
 def _plain(text: str) -> str:
@@ -216,8 +233,14 @@ def problems(window: QWidget) -> list[str]:
             rect = QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
             if not bounds.contains(rect) and _visible_rect(widget, window).isValid():
                 found.append(f"{_name(widget)}: outside the window ({rect} in {bounds})")
-        if _visible_rect(widget, window).width() <= 0:
+        visible = _visible_rect(widget, window)
+        if visible.width() <= 0:
             continue
+        if visible.width() < widget.width() - 1 and _cut_sideways(widget, window):
+            found.append(
+                f"{_name(widget)}: cut at the side ({visible.width()} of {widget.width()} px "
+                "shown, nothing scrolls sideways)"
+            )
         if isinstance(widget, QLabel):
             issue = _label(widget)
             if issue:

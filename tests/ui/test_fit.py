@@ -146,11 +146,20 @@ def test_manager_book_and_team_view_fit(qtbot, lang, session, manager) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_today_fits(qtbot, lang, session, guide, size) -> None:
+def test_today_with_a_customer_fits(qtbot, lang, session, guide, size) -> None:
     window = open_window(qtbot, session, guide, size)
     window.show_section("tasks")
-    qtbot.waitUntil(lambda: window.tasks.today.summary.text() != "")
+    today = window.tasks.today
+    qtbot.waitUntil(lambda: today.summary.text() != "")
+    tasks = today.task_list.model()
+    first = tasks.index(0, 0, tasks.index(0, 0))  # the first task of the first group
+    assert first.isValid()
+    today.task_list.setCurrentIndex(first)
+    qtbot.waitUntil(lambda: today.targets.rowCount() > 0)
+    today.target_table.selectRow(0)
+    qtbot.waitUntil(lambda: today.profile.ready)
     settle(qtbot, window)
+    assert today.profile.isVisible()
     assert_fits(window, f"Tasks/Today {lang} {size}")
 
 
@@ -281,7 +290,8 @@ def _wait(app: QApplication, done) -> None:
 
 def scaled_main(lang: str) -> int:
     """In a child process on a screen of the size and scale of its platform's config file:
-    the window as it opens itself, the book with a profile; prints what does not fit."""
+    the window as it opens itself, the book with a profile, Tasks/Today; prints what does
+    not fit."""
     from app.store.guides import get_guide
     from app.ui.session import Session
     from sync import credentials
@@ -313,6 +323,15 @@ def scaled_main(lang: str) -> int:
         found.append(f"window {window.frameGeometry()} outside {screen.availableGeometry()}")
     if not page.profile.isVisible():
         found.append("no profile")
+    window.show_section("tasks")
+    today = window.tasks.today
+    _wait(app, lambda: today.summary.text() != "")
+    for _ in range(5):
+        threading.Event().wait(0.01)
+        app.processEvents()
+    found += [f"Tasks: {line}" for line in problems(window)]
+    if not screen.availableGeometry().contains(window.frameGeometry()):
+        found.append(f"Tasks: window {window.frameGeometry()} outside the screen")
     print(
         f"{screen.availableGeometry()} at {screen.devicePixelRatio()}: window {window.geometry()}"
     )
@@ -330,6 +349,8 @@ def scaled_main(lang: str) -> int:
         ("zh_CN", 1024, 768, 1.5),
         ("en", 1024, 768, 1.5),
         ("en", 1024, 768, 1.25),
+        ("zh_CN", 819, 614, 1.25),  # 1024×768 at 125 %
+        ("en", 819, 614, 1.25),
         ("zh_CN", 1093, 614, 1.25),  # 1366×768 at 125 %
         ("en", 1280, 720, 1.5),  # 1920×1080 at 150 %
     ],

@@ -1,20 +1,23 @@
 """The customer list and the profile, laid out for the width there is.
 
-Wide (the page at least ``NARROW`` px): side by side in a splitter, as on a big screen.
-Narrow (a 1024×768 counter terminal, a laptop at 150 %): the list takes the whole width and
-the profile opens as a drawer over its right part when a customer is opened, with a close
-button; Esc (``MainWindow.clear_search``) or the button closes it, and choosing another
-customer opens it again.
+Wide (the page at least ``narrow_below`` px, ``NARROW`` for the customer book): side by
+side in a splitter, as on a big screen. Narrow (a 1024×768 counter terminal, a laptop at
+150 %): the list takes the whole width and the profile opens as a drawer over its right
+part when a customer is opened, with a close button; Esc (``MainWindow.clear_search``) or
+the button closes it, and choosing another customer opens it again. The Tasks page's Today
+folds its profile the same way on a still narrower page.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
+    QLayout,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -35,12 +38,16 @@ class ProfileFold(QWidget):
         profile: ProfilePane,
         cover: QWidget | None = None,
         parent: QWidget | None = None,
+        *,
+        narrow_below: int = NARROW,
     ):
         """``cover``: the part of ``main`` the drawer lies over (the list: the search box
-        and the filters above it stay in reach); by default all of it."""
+        and the filters above it stay in reach); by default all of it. ``narrow_below``:
+        the page width under which the profile folds."""
         super().__init__(parent)
         self.setObjectName("profileFold")
         self.main, self.profile = main, profile
+        self.narrow_below = narrow_below
         self.cover = cover or main
         self.cover.installEventFilter(self)  # it moves when the filters wrap
         self.narrow = False
@@ -75,10 +82,14 @@ class ProfileFold(QWidget):
         self._sizes: list[int] | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        # Not the side-by-side minimum: narrower than that, the profile folds instead.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         layout.addWidget(self.splitter)
 
+        self._least_width = profile.minimumWidth()
         profile.loaded.connect(self._loaded)
         profile.stack.currentChanged.connect(self._profile_page)
+        self._fit_profile()
 
     # -- the drawer --------------------------------------------------------------------
 
@@ -88,8 +99,30 @@ class ProfileFold(QWidget):
 
     @Slot(str)
     def _loaded(self, customer_id: str) -> None:
+        self._fit_profile()
+        QTimer.singleShot(0, self, self._fit_profile)  # once its new parts are shown, too
         if self.narrow and customer_id != self._dismissed_id:
             self.open_drawer()
+
+    def _fit_profile(self) -> None:
+        """The profile's pane (or drawer) never narrower than what it shows needs: its
+        scroll area does not scroll sideways, so a narrower pane would cut the buttons."""
+        content = self.profile.findChild(QWidget, "profileContent")
+        scroll = self.profile.findChild(QScrollArea)
+        if content is None or scroll is None:
+            return
+        content.ensurePolished()  # the parts just built: measured in the style sheet's font
+        need = (
+            content.minimumSizeHint().width()
+            + scroll.verticalScrollBar().sizeHint().width()
+            + 2 * scroll.frameWidth()
+        )
+        width = max(self._least_width, need)
+        if width != self.profile.minimumWidth():
+            self.profile.setMinimumWidth(width)
+            self._set_narrow(self.width() < max(self.narrow_below, self._side_by_side_width()))
+            if self.narrow:
+                self._place_drawer()
 
     @Slot(int)
     def _profile_page(self, index: int) -> None:
@@ -125,11 +158,21 @@ class ProfileFold(QWidget):
 
     # -- the width -----------------------------------------------------------------------
 
+    def minimumSizeHint(self) -> QSize:
+        """As small as the list with the drawer over it may be."""
+        main = self.main.minimumSizeHint().expandedTo(self.main.minimumSize())
+        return main.expandedTo(QSize(self.profile.minimumWidth(), 0))
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self._set_narrow(self.width() < NARROW)
+        self._set_narrow(self.width() < max(self.narrow_below, self._side_by_side_width()))
         if self.narrow:
             self._place_drawer()
+
+    def _side_by_side_width(self) -> int:
+        """The least width at which the list and the profile both get their minimum."""
+        main = self.main.minimumSizeHint().expandedTo(self.main.minimumSize()).width()
+        return main + self.splitter.handleWidth() + self.profile.minimumWidth()
 
     def _set_narrow(self, narrow: bool) -> None:
         if narrow == self.narrow:

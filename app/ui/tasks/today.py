@@ -60,6 +60,7 @@ from app.store.tasks import (
     task_targets,
 )
 from app.ui.customers.dialogs import DialogCustomer
+from app.ui.customers.fold import ProfileFold
 from app.ui.customers.profile import ProfilePane
 from app.ui.drafts import DraftSlot
 from app.ui.fit import fit_columns
@@ -77,7 +78,8 @@ from app.ui.tasks.outcome_dialog import OutcomeDialog, OutcomeDraft
 from app.ui.widgets import plain_label
 
 PERSONAL_GROUP = "personal"
-ROW_HEIGHT = 34
+ROW_HEIGHT = 40  # a finger hits a row without a second try
+TODAY_NARROW = 840  # px of the page: below it the profile folds into a drawer
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,16 +242,19 @@ class TodayView(QWidget):
         splitter.setObjectName("todaySplitter")
         splitter.addWidget(left)
         splitter.addWidget(middle)
-        splitter.addWidget(self.profile)
         splitter.setChildrenCollapsible(False)
-        splitter.setStretchFactor(0, 4)
-        splitter.setStretchFactor(1, 4)
-        splitter.setStretchFactor(2, 3)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
         left.setMinimumWidth(250)
         middle.setMinimumWidth(280)
+        # Beside the customers when there is room, else a drawer over them (a 1024×768
+        # screen at 125 %), as in the customer book.
+        self.fold = ProfileFold(splitter, self.profile, cover=middle, narrow_below=TODAY_NARROW)
+        self.fold.splitter.setStretchFactor(0, 8)
+        self.fold.splitter.setStretchFactor(1, 3)
         layout = QVBoxLayout(self)
         layout.addLayout(header)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.fold, 1)
 
         session.hub.changed.connect(self._on_changes)
         self._show_task(None)
