@@ -167,6 +167,7 @@ class RunningDemo:
     hq_url: str
     hq_pid: int
     output: list[str]
+    home: Path
 
 
 def start_demo(home: Path, *args: str, until: str, env: dict[str, str]) -> RunningDemo:
@@ -193,7 +194,7 @@ def start_demo(home: Path, *args: str, until: str, env: dict[str, str]) -> Runni
     finally:
         watchdog.cancel()
     assert url and pid, "".join(lines)
-    return RunningDemo(process, url, pid, lines)
+    return RunningDemo(process, url, pid, lines, home)
 
 
 def answers(url: str) -> bool:
@@ -237,6 +238,7 @@ def assert_orphan_ended_by_itself(demo: RunningDemo) -> None:
     )
     assert state_of(demo.hq_pid) is None
     assert not answers(demo.hq_url)
+    assert_clean_hq_log(demo)
 
 
 def assert_hq_stopped_and_reaped_by_the_demo(demo: RunningDemo) -> None:
@@ -246,6 +248,12 @@ def assert_hq_stopped_and_reaped_by_the_demo(demo: RunningDemo) -> None:
     assert state_of(demo.hq_pid) is None, f"HQ {demo.hq_pid}: {state_of(demo.hq_pid)}"
     with pytest.raises(ChildProcessError):
         os.waitpid(demo.hq_pid, os.WNOHANG)
+    assert_clean_hq_log(demo)
+
+
+def assert_clean_hq_log(demo: RunningDemo) -> None:
+    log = (demo.home / "demo-hq" / "hq-server.log").read_text(encoding="utf-8", errors="replace")
+    assert "Fatal Python error" not in log and "Traceback" not in log, log[-2000:]
 
 
 def rest(demo: RunningDemo) -> str:
