@@ -374,7 +374,7 @@ def test_reject_without_a_comment_is_refused_and_writes_nothing(
             now=NOW,
         )
     assert row(conn, "T1", "C1")["status"] == "done"
-    assert outbox.counts(conn) == {"pending": 0, "rejected": 0}
+    assert outbox.counts(conn) == {"pending": 0, "edits": 0, "audit": 0, "rejected": 0}
 
 
 def test_a_comment_longer_than_the_contract_is_refused(
@@ -603,7 +603,7 @@ def test_a_review_hq_refused_stays_with_hqs_reason(
     [pushed] = team.pending_mutations(10)
     reason = "导购在审核之后重新提交了完成记录 / the completion changed after this review"
     team.acknowledge([{"id": pushed["id"], "status": "rejected", "reason": reason}])
-    assert outbox.counts(conn) == {"pending": 0, "rejected": 1}
+    assert outbox.counts(conn) == {"pending": 0, "edits": 0, "audit": 0, "rejected": 1}
     snap = review.team_snapshot(conn, now=SHANGHAI_EVENING, manager_id="M001")
     assert snap.refused == (review.RefusedDecision("review", "T1", "C1", NOW, reason),)
     # Only the manager's own task decisions: another guide's refusals are not listed.
