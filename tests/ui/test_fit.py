@@ -233,6 +233,29 @@ def test_narrow_book_opens_the_profile_as_a_drawer_that_closes(qtbot, lang, sess
     assert book.search_box.text() == ""
 
 
+def test_narrow_today_folds_its_profile_and_keeps_record_outcome_in_reach(
+    qtbot, lang, session, guide
+) -> None:
+    window = open_window(qtbot, session, guide, (819, 614))  # 1024×768 at 125 %
+    window.show_section("tasks")
+    today = window.tasks.today
+    qtbot.waitUntil(lambda: today.summary.text() != "")
+    tasks = today.task_list.model()
+    today.task_list.setCurrentIndex(tasks.index(0, 0, tasks.index(0, 0)))
+    qtbot.waitUntil(lambda: today.targets.rowCount() > 0)
+    today.target_table.selectRow(0)
+    qtbot.waitUntil(lambda: today.profile.ready)
+    settle(qtbot, window)
+    fold = today.fold
+    assert fold.narrow and fold.drawer_open
+    button = today.record_button
+    at = QRect(button.mapTo(fold, button.rect().topLeft()), button.size())
+    assert button.isVisible() and not fold.drawer.geometry().intersects(at)
+    assert_fits(window, f"narrow Today {lang}")
+    qtbot.keyClick(today.target_table, Qt.Key.Key_Escape)
+    assert not fold.drawer.isVisible()
+
+
 def test_wide_book_shows_list_and_profile_side_by_side(qtbot, lang, session, guide) -> None:
     window = open_window(qtbot, session, guide, (1366, 768))
     book = window.customers

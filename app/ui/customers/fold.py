@@ -208,5 +208,8 @@ class ProfileFold(QWidget):
     def _place_drawer(self) -> None:
         width = max(self.profile.minimumWidth(), int(self.width() * DRAWER_SHARE))
         width = min(width, self.width())
-        top = max(self.cover.mapTo(self, QPoint(0, 0)).y(), 0) if self.cover is not self.main else 0
-        self.drawer.setGeometry(QRect(self.width() - width, top, width, self.height() - top))
+        top, bottom = 0, self.height()
+        if self.cover is not self.main:  # over the cover only: what is above and below stays
+            top = max(self.cover.mapTo(self, QPoint(0, 0)).y(), 0)
+            bottom = min(top + self.cover.height(), self.height())
+        self.drawer.setGeometry(QRect(self.width() - width, top, width, bottom - top))

@@ -249,7 +249,10 @@ class TodayView(QWidget):
         middle.setMinimumWidth(280)
         # Beside the customers when there is room, else a drawer over them (a 1024×768
         # screen at 125 %), as in the customer book.
-        self.fold = ProfileFold(splitter, self.profile, cover=middle, narrow_below=TODAY_NARROW)
+        # Over the customers only: "Record outcome" below them stays in reach.
+        self.fold = ProfileFold(
+            splitter, self.profile, cover=self.target_stack, narrow_below=TODAY_NARROW
+        )
         self.fold.splitter.setStretchFactor(0, 8)
         self.fold.splitter.setStretchFactor(1, 3)
         layout = QVBoxLayout(self)
