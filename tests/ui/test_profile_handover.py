@@ -3,8 +3,8 @@ summary of HQ's brief, and the brief itself behind a toggle the guide clicks."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QPushButton, QWidget
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
 
 from app.ui.main_window import MainWindow
 from app.ui.sync_panel import SyncController
@@ -95,6 +95,8 @@ def test_an_inherited_customer_shows_who_handed_them_over_and_the_brief(
     )
     profile.show_customer("C2")
     qtbot.waitUntil(lambda: profile.customer_id == "C2" and profile.ready)
+    # C1's widgets are gone once their deferred deletion runs (the render asked for it).
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     assert texts(profile, "profileInherited") == []  # C2 was never handed over
 
 
