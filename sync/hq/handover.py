@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from app.domain.appointments import AppointmentStatus
-from app.domain.customers import Tier
+from app.domain.customers import Channel, Tier
 from app.domain.handover import HandoverReason, handover_brief, introduction_message
 from app.domain.tasks import TaskKind, TaskStatus, TaskTargetStatus
 from sync.hq import audit, tasks
@@ -602,7 +602,11 @@ def _briefs(tx: Tx, moved: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, A
                 )
                 .label("n"),
             )
-            .where(followups.c.customer_id.in_(chunk))
+            # A colleague's counter visit (接待记录) is not the owner's last contact.
+            .where(
+                followups.c.customer_id.in_(chunk),
+                followups.c.channel != Channel.COUNTER.value,
+            )
             .subquery()
         )
         for r in tx.conn.execute(sa.select(ranked).where(ranked.c.n == 1)).mappings():

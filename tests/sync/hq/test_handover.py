@@ -439,3 +439,35 @@ def test_handovers_of_one_second_sort_in_the_order_they_were_made(
         for h in of(replay(pull_all(storage, "S001")[0]), "handover").values()
     )
     assert [to for _, to in made] == ["G001", "G002", "G001"]
+
+
+def test_a_colleagues_counter_visit_is_not_the_briefs_last_contact(
+    storage: HQStorage, hqdata, clock
+) -> None:
+    hqdata.small_brand(storage)
+    t = terminal(storage, "S001")
+    owners = (clock.now - timedelta(days=6)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    counter_at = (clock.now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    visit = protocol.Mutation(
+        id="mutation-counter-0001",
+        guide_id="G001",  # the manager served 李娜's customer at the counter
+        entity="followup",
+        op="counter",
+        entity_id="followup-counter-0001",
+        payload={
+            "id": "followup-counter-0001",
+            "customer_id": "C1",
+            "note": "同事接待：来试了围巾",
+            "created_at": counter_at,
+        },
+        created_at=counter_at,
+    )
+    results = storage.push(t, [followup("C1", "G002", "约了周末来店", owners, 1), visit])
+    assert [r["status"] for r in results] == ["applied", "applied"]
+
+    storage.move_customers("G002", "G001", actor="ops-anna")
+
+    new = replay(pull_all(storage, "S001")[0])
+    [c1] = [d for d in of(new, "handover").values() if d["customer_id"] == "C1"]
+    assert c1["brief"]["last_contact"]["text"] == "约了周末来店"
+    assert c1["brief"]["days_since_contact"] == 6
