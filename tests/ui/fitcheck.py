@@ -14,7 +14,8 @@ finding:
 - a visible widget that sticks out of the window (contents of a scroll area may: they
   scroll), or a label, button or field cut at the side by what holds it where nothing
   scrolls sideways (a profile wider than its pane);
-- (``small_targets``) a button, combo box, line edit or table row under 40 px tall.
+- (``small_targets``) a button, combo box (or a row of its open list), line edit or table
+  row under 40 px tall.
 
 Measures are the widgets' own font metrics and style (the style sheet's padding included),
 so a check fails where the text really does not fit, whatever the language or the scale.
@@ -38,6 +39,7 @@ from PySide6.QtWidgets import (
     QStyleOptionComboBox,
     QTableView,
     QToolButton,
+    QTreeView,
     QWidget,
 )
 
@@ -267,10 +269,19 @@ def small_targets(window: QWidget) -> list[str]:
                 height = widget.verticalHeader().defaultSectionSize()
                 if height < TOUCH:
                     found.append(f"{_name(widget)}: rows {height} px tall")
+            elif isinstance(widget, QTreeView) and widget.model() is not None:
+                first = widget.model().index(0, 0)
+                height = widget.visualRect(first).height() if first.isValid() else TOUCH
+                if height < TOUCH:
+                    found.append(f"{_name(widget)}: rows {height} px tall")
             continue
         if isinstance(widget, QAbstractButton | QComboBox | QLineEdit):
             if isinstance(widget.parentWidget(), QComboBox | QLineEdit):
                 continue  # a line edit's own clear button, a combo's editor
             if widget.height() < TOUCH:
                 found.append(f"{_name(widget)} {type(widget).__name__}: {widget.height()} px")
+            if isinstance(widget, QComboBox) and widget.count():
+                row = widget.view().sizeHintForRow(0)
+                if row < TOUCH:
+                    found.append(f"{_name(widget)}: open list rows {row} px tall")
     return found

@@ -198,6 +198,14 @@ def test_main_targets_are_touch_sized(qtbot, lang, session, guide) -> None:
     window = open_window(qtbot, session, guide, SMALL)
     open_profile(qtbot, window)
     found = small_targets(window)
+    window.show_section("tasks")
+    today = window.tasks.today
+    qtbot.waitUntil(lambda: today.summary.text() != "")
+    tasks = today.task_list.model()
+    today.task_list.setCurrentIndex(tasks.index(0, 0, tasks.index(0, 0)))
+    qtbot.waitUntil(lambda: today.targets.rowCount() > 0)
+    settle(qtbot, window)
+    found += [f"Tasks: {line}" for line in small_targets(window)]
     assert not found, f"under {TOUCH} px:\n" + "\n".join(found)
 
 
