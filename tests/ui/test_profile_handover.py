@@ -76,7 +76,13 @@ def test_an_inherited_customer_shows_who_handed_them_over_and_the_brief(
     assert not details.isVisible()  # short by default: a customer may be waiting
     [toggle] = profile.findChildren(QPushButton, "handoverBriefToggle")
     qtbot.mouseClick(toggle, Qt.MouseButton.LeftButton)
-    assert details.isVisible()
+    # A late reload of the same customer (a change published by the store) may render the
+    # profile again; it keeps the brief unfolded, so look at what is on screen now.
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    qtbot.waitUntil(
+        lambda: any(w.isVisible() for w in profile.findChildren(QWidget, "handoverBrief"))
+    )
+    [details] = [w for w in profile.findChildren(QWidget, "handoverBrief") if w.isVisible()]
     [last] = texts(details, "briefLastContact")
     assert "发了新品图，她喜欢那条连衣裙" in last
     assert any(
