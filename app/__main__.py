@@ -7,6 +7,8 @@ Sub-commands:
   guidedesk enroll --server URL --code CODE   enrol this terminal (token to the OS keyring)
   guidedesk sync --once                       one sync, non-zero exit on failure
   guidedesk status [--json]                   what IT wants to know
+  guidedesk --self-check [--server URL]       ok / problem per check, exit 0 when all ok
+  guidedesk --version
 """
 
 from __future__ import annotations
@@ -275,6 +277,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.keep_running and not args.no_ui:
         print("guidedesk demo: --keep-running goes with --no-ui", file=sys.stderr)
         return 2
+    missing = missing_hq_packages()
+    if missing:  # before any folder or process: the demo's HQ could not start
+        print(
+            "guidedesk demo: 演示需要总部服务器的软件包，本机没有安装"
+            f" (the demo runs an HQ server, and its packages are not installed: {', '.join(missing)}):"
+            " pip install 'guidedesk[hq]'"
+            " (from a source folder: pip install -c constraints.txt -e '.[hq]')",
+            file=sys.stderr,
+        )
+        return 2
     if not args.no_ui:  # first of all: before any import, folder or process
         problem = display_problem()
         if problem is not None:
@@ -376,9 +388,50 @@ def cmd_demo(args: argparse.Namespace) -> int:
         hq.stop()
 
 
+def version() -> str:
+    """The installed distribution's version; a frozen build has no metadata: the package's."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("guidedesk")
+    except metadata.PackageNotFoundError:
+        return __version__
+
+
+def cmd_self_check(args: argparse.Namespace) -> int:
+    from app import selfcheck
+    from app.store import db
+
+    return selfcheck.report(selfcheck.run_checks(db.data_dir_path(args.home), args.check_server))
+
+
+HQ_PACKAGES = ("fastapi", "uvicorn", "sqlalchemy")
+
+
+def missing_hq_packages() -> list[str]:
+    """The HQ server's packages (the `hq` extra) this installation lacks."""
+    import importlib.util
+
+    def absent(name: str) -> bool:
+        try:
+            return importlib.util.find_spec(name) is None
+        except (ImportError, ValueError):
+            return True
+
+    return [name for name in HQ_PACKAGES if absent(name)]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="guidedesk", description="GuideDesk 导购工作台")
-    parser.add_argument("--version", action="version", version=f"GuideDesk {__version__}")
+    parser.add_argument("--version", action="version", version=f"GuideDesk {version()}")
+    parser.add_argument(
+        "--self-check",
+        action="store_true",
+        help="check this terminal for IT (data folder, store, keyring, clock, resources)",
+    )
+    parser.add_argument(
+        "--server", dest="check_server", help="with --self-check: also check HQ at this URL"
+    )
     parser.add_argument("--home", help="data folder (default: $GUIDEDESK_HOME or the OS's)")
     parser.add_argument("--lang", default="zh_CN", choices=["zh_CN", "en"], help="UI language")
     parser.add_argument("--sync-interval", type=int, default=60, help="seconds between syncs")
@@ -422,7 +475,12 @@ def main(argv: list[str] | None = None) -> int:
     from sync.credentials import CredentialError
     from sync.outcome import SyncError
 
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.check_server and not args.self_check:
+        parser.error("--server goes with --self-check (enrol with: guidedesk enroll --server)")
+    if args.self_check:
+        args.func = cmd_self_check
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
     try:
         if args.func in (cmd_gui, cmd_sync, cmd_status):

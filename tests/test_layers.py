@@ -81,6 +81,8 @@ TOP_LEVEL_RULES = [
     ("app/__init__.py", (*QT, "app.embedded_hq", "sync.hq", "app.store", "app.terminal")),
     ("app/terminal.py", (*QT, "app.embedded_hq", "sync.hq")),
     ("app/embedded_hq.py", (*QT, "sync.hq", "app.store", "app.terminal")),
+    # `guidedesk --self-check` asks HQ over HTTP; Qt only inside its resources check
+    ("app/selfcheck.py", ("app.ui", "app.embedded_hq", "sync.hq", "app.terminal")),
 ]
 
 
@@ -152,3 +154,17 @@ def test_the_window_comes_up_without_the_http_client() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
     ).stdout.split()
     assert loaded == [], f"loaded at start: {loaded}"
+
+
+# The HQ server's packages (the `hq` extra of pyproject.toml): a terminal install has none of
+# them, so nothing the terminal runs may import them (tests/test_roles.py runs the terminal
+# with them blocked).
+HQ_SERVER_PACKAGES = ("sqlalchemy", "fastapi", "uvicorn", "starlette", "psycopg", "psycopg2")
+TERMINAL_SYNC_MODULES = ("client", "protocol", "records", "credentials", "outcome", "__init__")
+
+
+def test_the_terminal_never_imports_the_hq_servers_packages() -> None:
+    files = modules("app") + [ROOT / "sync" / f"{name}.py" for name in TERMINAL_SYNC_MODULES]
+    assert all(path.is_file() for path in files)
+    crossings = crossings_in(files, HQ_SERVER_PACKAGES)
+    assert not crossings, "\n".join(crossings)

@@ -7,10 +7,13 @@ UTC; dates a person sees are the store's.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
+# How far a terminal's clock may be off HQ's: HQ's rules allow it (sync/hq/authz.py), and
+# `guidedesk --self-check --server URL` calls a larger difference a problem.
+CLOCK_SKEW = timedelta(minutes=15)
 
 
 def store_zone(name: str | None) -> ZoneInfo:

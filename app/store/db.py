@@ -46,14 +46,18 @@ class NewerSchemaError(StoreError):
 
 
 def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
-    """The terminal's data folder: ``override``, else ``$GUIDEDESK_HOME``, else the OS's."""
+    """The terminal's data folder (created 0700, or its mode fixed): see data_dir_path."""
+    return keys.private_folder(data_dir_path(override))
+
+
+def data_dir_path(override: str | os.PathLike[str] | None = None) -> Path:
+    """Where the data folder is, untouched: ``override``, else ``$GUIDEDESK_HOME``, else the
+    OS's (`guidedesk --self-check` looks at it as it is)."""
     if override is not None:
-        path = Path(override)
-    elif os.environ.get(HOME_ENV):
-        path = Path(os.environ[HOME_ENV])
-    else:
-        path = Path(platformdirs.user_data_dir("GuideDesk", "GuideDesk"))
-    return keys.private_folder(path)
+        return Path(override)
+    if os.environ.get(HOME_ENV):
+        return Path(os.environ[HOME_ENV])
+    return Path(platformdirs.user_data_dir("GuideDesk", "GuideDesk"))
 
 
 def db_path(home: str | os.PathLike[str] | None = None) -> Path:

@@ -50,9 +50,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from app.domain.clock import CLOCK_SKEW as CLOCK_SKEW
 from sync import records
 
-CLOCK_SKEW = timedelta(minutes=15)
 FUTURE_LIMIT = timedelta(days=1)
 
 
