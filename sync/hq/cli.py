@@ -88,6 +88,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "port": args.port,
         "log_level": "info",
         "access_log": args.access_log,
+        # Without --proxy-headers the client address is the connection's own: a header
+        # cannot choose whose enrolment rate limit it counts against.
+        "proxy_headers": args.proxy_headers,
+        "forwarded_allow_ips": args.forwarded_allow_ips,
     }
     if args.workers > 1:
         # Worker processes build their own app: pass an import string and the URL by env.
@@ -843,6 +847,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL)")
     p.add_argument("--access-log", action="store_true", help="log every request")
+    p.add_argument(
+        "--proxy-headers",
+        action="store_true",
+        help="behind a reverse proxy: take the client address from X-Forwarded-For (rate"
+        " limits are per client address), trusted only from --forwarded-allow-ips",
+    )
+    p.add_argument(
+        "--forwarded-allow-ips",
+        default="127.0.0.1",
+        help="the proxy's addresses, comma-separated (default 127.0.0.1)",
+    )
     p = command("add-store", cmd_add_store, "add or rename a store")
     p.add_argument("code")
     p.add_argument("name")
