@@ -4,6 +4,7 @@ A one-folder PyInstaller build of ``guidedesk`` (packaging/guidedesk.spec says w
 and what is left out) into ``DIST/guidedesk/`` (default: ``dist/``), the program being
 ``DIST/guidedesk/guidedesk`` (``guidedesk.exe`` on Windows). PyInstaller's work folder
 (default: ``build/pyinstaller``) caches its analysis between builds; ``--clean`` drops it.
+``--start-probe`` adds the cold-start benchmark's program (tests/bench/frozen_start.py).
 
 Needs the ``build`` extra: ``pip install -c constraints.txt -e '.[build]'``.
 """
@@ -25,7 +26,7 @@ def program(dist: Path) -> Path:
     return dist / "guidedesk" / name
 
 
-def build(dist: Path, work: Path, *, clean: bool = False) -> Path:
+def build(dist: Path, work: Path, *, clean: bool = False, start_probe: bool = False) -> Path:
     import PyInstaller.__main__
 
     args = [
@@ -37,6 +38,8 @@ def build(dist: Path, work: Path, *, clean: bool = False) -> Path:
     ]
     if clean:
         args.append("--clean")
+    if start_probe:
+        args += ["--", "--start-probe"]
     PyInstaller.__main__.run(args)
     built = program(dist)
     if not built.exists():
@@ -49,9 +52,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dist", type=Path, default=REPO / "dist")
     parser.add_argument("--work", type=Path, default=REPO / "build" / "pyinstaller")
     parser.add_argument("--clean", action="store_true", help="drop PyInstaller's cache first")
+    parser.add_argument(
+        "--start-probe",
+        action="store_true",
+        help="also build guidedesk-startprobe (tests/bench/frozen_start.py); not for terminals",
+    )
     args = parser.parse_args(argv)
     started = time.monotonic()
-    built = build(args.dist.resolve(), args.work.resolve(), clean=args.clean)
+    built = build(
+        args.dist.resolve(), args.work.resolve(), clean=args.clean, start_probe=args.start_probe
+    )
     print(f"built {built} in {time.monotonic() - started:.0f} s")
     return 0
 
