@@ -137,3 +137,9 @@ def test_report_exit_status(capsys) -> None:  # type: ignore[no-untyped-def]
         "ok       a: x",
         "problem  b: y",
     ]
+
+
+def test_a_keyring_in_memory_is_a_problem() -> None:
+    """tests/conftest.py gives each test an in-memory keyring: gone when the process ends."""
+    check = selfcheck.check_keyring()
+    assert not check.ok and "in memory" in check.text
