@@ -41,13 +41,32 @@ def run(program: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedP
     )
 
 
-def test_the_build_carries_no_hq_server(frozen: Path) -> None:
+def frozen_modules(program: Path) -> set[str]:
+    """The Python modules inside the build (PyInstaller's archive in the program)."""
+    from PyInstaller.archive.readers import CArchiveReader
+
+    return set(CArchiveReader(str(program)).open_embedded_archive("PYZ.pyz").toc)
+
+
+def test_the_build_carries_no_hq_server_and_no_unused_qt(frozen: Path) -> None:
+    modules = frozen_modules(frozen)
+    assert {"app.__main__", "sync.client", "sqlcipher3", "argon2", "keyring"} <= modules
+    server = {m for m in modules if m.split(".")[0] in NO_SERVER_PACKAGES}
+    assert not server
+    assert not {m for m in modules if m == "sync.hq" or m.startswith("sync.hq.")}
     internal = frozen.parent / "_internal"
-    names = {p.name.lower() for p in internal.iterdir()}
     for package in NO_SERVER_PACKAGES:
-        assert not any(n == package or n.startswith(f"{package}-") for n in names), package
-    assert not list(internal.rglob("libQt6WebEngine*"))
-    assert not list(internal.rglob("libQt6Quick*"))
+        assert not list(internal.glob(f"{package}*")), package
+    for unused in ("WebEngine", "Quick", "Qml", "Multimedia", "3D", "Pdf"):
+        assert not list(internal.rglob(f"*Qt6{unused}*")), unused
+    assert list(internal.rglob("*qoffscreen*")) and list(internal.rglob("*qsvg*"))
+
+
+def test_frozen_demo_says_it_has_no_hq(frozen: Path, tmp_path: Path) -> None:
+    """`guidedesk demo` embeds an HQ the terminal's build does not carry: a clear refusal."""
+    done = run(frozen, "demo", "--no-ui", env=frozen_env(tmp_path))
+    assert done.returncode != 0
+    assert "fastapi" in done.stderr, done.stderr
 
 
 def test_frozen_version(frozen: Path, tmp_path: Path) -> None:
