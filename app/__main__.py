@@ -278,6 +278,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print("guidedesk demo: --keep-running goes with --no-ui", file=sys.stderr)
         return 2
     missing = missing_hq_packages()
+    if missing and getattr(sys, "frozen", False):  # the terminal build carries no HQ server
+        print(
+            "guidedesk demo: 终端安装包不含演示用的总部服务器，请在源码安装中运行演示（见 README）"
+            " (the terminal build carries no HQ server, so it has no demo: run the demo from a"
+            " source install, README's first command)",
+            file=sys.stderr,
+        )
+        return 2
     if missing:  # before any folder or process: the demo's HQ could not start
         print(
             "guidedesk demo: 演示需要总部服务器的软件包，本机没有安装"
