@@ -34,7 +34,7 @@ from typing import Any
 
 from app.domain.appointments import AppointmentStatus
 from app.domain.clock import DEFAULT_TIMEZONE
-from app.domain.content import Category631, ContentKind, ShareChannel
+from app.domain.content import Category631, ContentKind, ContentStatus, ShareChannel
 from app.domain.customers import EDITABLE_CUSTOMER_FIELDS, Channel, Gender, Tier
 from app.domain.handover import HandoverReason
 from app.domain.tasks import EvidenceKind, Outcome, TaskKind, TaskStatus, TaskTargetStatus
@@ -305,11 +305,21 @@ DECLARATIONS: tuple[Record, ...] = (
             F("kind", choices=_values(ContentKind)),
             F("title", max_len=200),
             F("body", default="", max_len=8000, multiline=True),
+            # The pictures, in order, as lowercase sha256 hex hashes of their bytes: fetched
+            # from HQ's GET /v1/pictures/{sha} and checked against the hash.
             F("images", Type.TAGS, default=[], max_len=20),
-            F("skus", Type.TAGS, default=[], max_len=50),
+            F("skus", Type.TAGS, default=[], max_len=50),  # an outfit's products
             F("category_631", default=Category631.BRAND.value, choices=_values(Category631)),
-            F("published_at", Type.TIMESTAMP, nullable=True),
-            F("expires_at", Type.TIMESTAMP, nullable=True),
+            F("published_at", Type.TIMESTAMP, nullable=True),  # when HQ (re)published it
+            F("expires_at", Type.TIMESTAMP, nullable=True),  # unused by HQ's publisher
+            F("tags", Type.TAGS, default=[], max_len=20),
+            F("campaign", nullable=True, max_len=64),
+            F("valid_from", Type.DATE, nullable=True),  # shown from this day (store's today)
+            F("valid_until", Type.DATE, nullable=True),  # through this day, inclusive
+            F("sku", nullable=True, max_len=64),  # a product piece's product
+            F("price_cents", Type.INT, nullable=True, bounds=(0, 10**10)),  # its price
+            F("caption", default="", max_len=2000, multiline=True),  # an outfit's caption
+            F("status", default=ContentStatus.ACTIVE.value, choices=_values(ContentStatus)),
         ),
         Scope.BRAND,
     ),

@@ -21,6 +21,13 @@ class Category631(StrEnum):
     SELLING = "selling"
 
 
+class ContentStatus(StrEnum):
+    """Whether a piece is in circulation: HQ retires one (terminals hide it, shares stay)."""
+
+    ACTIVE = "active"
+    RETIRED = "retired"
+
+
 class ShareChannel(StrEnum):
     """Where a guide shared a piece of content."""
 

@@ -20,7 +20,7 @@ from app.domain.tasks import TaskKind
 from sync import records
 from sync.hq.db import _json
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 BRAND_SCOPE = "*"
 
 
@@ -188,6 +188,19 @@ guide_pins = sa.Table(
     sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
     _text("last_failure_at", default=None),
     _text("locked_at", default=None),
+)
+# Content pictures, kept by the sha256 (hex) of their bytes: content records name them by
+# hash (``content.images``) and terminals fetch them with GET /v1/pictures/{sha}.
+pictures = sa.Table(
+    "pictures",
+    metadata,
+    sa.Column("sha256", sa.Text, primary_key=True),
+    sa.Column("mime", sa.Text, nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("width", sa.Integer, nullable=False),
+    sa.Column("height", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.Text, nullable=False),
 )
 enroll_codes = sa.Table(
     "enroll_codes",
@@ -376,6 +389,13 @@ def _migrate_v5(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
+def _migrate_v6(conn: Connection) -> None:
+    """Content as HQ publishes it (issue 11): the contract's new content columns, and the
+    pictures kept by content hash."""
+    _align_with_contract(conn)
+    pictures.create(conn, checkfirst=True)
+
+
 # (version, what it does, step). Append only; each step runs once, in a write transaction.
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial schema", _migrate_v1),
@@ -383,6 +403,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (3, "task campaigns: store time zones, evidence, review, outcomes", _align_with_contract),
     (4, "handovers (inherited from, the brief) and the audit log of moves", _migrate_v4),
     (5, "guide sessions, wrong PINs per guide, token rotation, who acted", _migrate_v5),
+    (6, "content: tags, campaign, validity, product, caption, status; pictures", _migrate_v6),
 ]
 
 

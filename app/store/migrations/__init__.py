@@ -42,6 +42,7 @@ STEPS: list[tuple[int, str]] = [
     (10, "m0010_search_keys.py"),
     (11, "0011_drafts.sql"),
     (12, "0012_followup_due_index.sql"),
+    (13, "0013_content_fields.sql"),
 ]
 LATEST = STEPS[-1][0]
 
