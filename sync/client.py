@@ -238,6 +238,21 @@ class HQClient:
                 self.sleep(delay)
                 attempt += 1
 
+    def picture(self, sha: str) -> bytes:
+        """GET /v1/pictures/{sha} with the terminal token: the bytes, unchecked (the
+        picture cache checks their sha256 before keeping them)."""
+        try:
+            response = self._http.get(f"/v1/pictures/{sha}")
+        except httpx.TransportError as exc:
+            raise OfflineError("无法连接总部服务器：离线工作中 (HQ unreachable)") from exc
+        if response.status_code == 401:
+            raise AuthError("终端凭证无效，请重新登记 (terminal credential not accepted)")
+        if response.status_code >= 500:
+            raise ServerError(f"总部服务器出错 (HTTP {response.status_code})")
+        if not response.is_success:
+            raise RequestRejected(f"总部拒绝了请求 (HTTP {response.status_code})")
+        return response.content
+
     def _post_once(
         self, path: str, body: dict[str, Any], headers: dict[str, str] | None = None
     ) -> dict[str, Any]:

@@ -1,0 +1,213 @@
+"""The content library as this terminal holds it, and the guide's shares (转发) of it.
+
+Reads are tolerant of an older schema: the columns HQ's publisher added (tags, campaign,
+valid_from / valid_until, status …) are used when the store has them. A share is one
+transaction: the row and its ``share/create`` outbox mutation, recorded offline.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from app.domain.share_text import fill_placeholders, form_of_address
+from app.store import outbox
+from app.store.changes import Changes
+from app.store.customers import _require_customer, check_entry
+from app.store.db import transaction
+from app.store.sqlite import driver as sqlite3
+
+OPTIONAL = ("tags", "campaign", "valid_from", "valid_until", "sku", "price_cents", "caption", "status")
+
+
+@dataclass(frozen=True, slots=True)
+class ContentPiece:
+    id: str
+    kind: str
+    title: str
+    body: str
+    images: tuple[str, ...]
+    category_631: str
+    tags: tuple[str, ...] = ()
+    campaign: str | None = None
+    valid_from: str | None = None
+    valid_until: str | None = None
+    sku: str | None = None
+    price_cents: int | None = None
+    caption: str = ""
+
+    def valid_on(self, day: date) -> bool:
+        iso = day.isoformat()
+        return (self.valid_from or "") <= iso and (not self.valid_until or iso <= self.valid_until)
+
+
+@dataclass(frozen=True, slots=True)
+class ContentQuery:
+    text: str = ""
+    kind: str | None = None
+    tag: str | None = None
+    campaign: str | None = None
+    category_631: str | None = None
+    valid_on: date | None = None  # "valid today": the store's today
+
+
+@dataclass(frozen=True, slots=True)
+class Library:
+    pieces: list[ContentPiece]
+    total: int  # pieces in circulation before the filters
+    tags: list[str] = field(default_factory=list)
+    campaigns: list[str] = field(default_factory=list)
+
+
+def _columns(conn: sqlite3.Connection) -> set[str]:
+    return {r[1] for r in conn.execute("PRAGMA table_info(content)")}
+
+
+def _piece(row: sqlite3.Row, have: set[str]) -> ContentPiece:
+    extra: dict[str, Any] = {}
+    for name in OPTIONAL:
+        if name in have and name != "status":
+            extra[name] = row[name]
+    if "tags" in extra:
+        extra["tags"] = tuple(json.loads(extra["tags"] or "[]"))
+    if extra.get("caption") is None:
+        extra.pop("caption", None)
+    return ContentPiece(
+        id=row["id"],
+        kind=row["kind"],
+        title=row["title"],
+        body=row["body"] or "",
+        images=tuple(json.loads(row["images"] or "[]")),
+        category_631=row["category_631"],
+        **extra,
+    )
+
+
+def list_content(conn: sqlite3.Connection, query: ContentQuery = ContentQuery()) -> Library:
+    """Pieces in circulation (retired ones hidden, tips aside), newest first, filtered."""
+    have = _columns(conn)
+    where = ["kind <> 'tip'"]
+    if "status" in have:
+        where.append("status <> 'retired'")
+    rows = conn.execute(
+        f"SELECT * FROM content WHERE {' AND '.join(where)}"
+        " ORDER BY coalesce(published_at, '') DESC, title"
+    ).fetchall()
+    every = [_piece(r, have) for r in rows]
+    text = query.text.strip().casefold()
+
+    def keep(p: ContentPiece) -> bool:
+        if query.kind and p.kind != query.kind:
+            return False
+        if query.category_631 and p.category_631 != query.category_631:
+            return False
+        if query.tag and query.tag not in p.tags:
+            return False
+        if query.campaign and p.campaign != query.campaign:
+            return False
+        if query.valid_on is not None and not p.valid_on(query.valid_on):
+            return False
+        if text:
+            hay = " ".join((p.title, p.body, p.caption, p.campaign or "", *p.tags)).casefold()
+            return all(term in hay for term in text.split())
+        return True
+
+    return Library(
+        pieces=[p for p in every if keep(p)],
+        total=len(every),
+        tags=sorted({t for p in every for t in p.tags}),
+        campaigns=sorted({p.campaign for p in every if p.campaign}),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ShareCandidate:
+    id: str
+    name: str
+    gender: str
+
+
+def guide_customers(
+    conn: sqlite3.Connection, guide_id: str, text: str = "", limit: int = 200
+) -> list[ShareCandidate]:
+    """The guide's own customers to pick for a share, by name or phone tail."""
+    sql = "SELECT id, name, gender FROM customers WHERE guide_id = ?"
+    args: list[Any] = [guide_id]
+    if text.strip():
+        sql += " AND (name LIKE ? OR phone LIKE ?)"
+        args += [f"%{text.strip()}%", f"%{text.strip()}"]
+    sql += " ORDER BY name LIMIT ?"
+    args.append(limit)
+    return [ShareCandidate(r["id"], r["name"], r["gender"]) for r in conn.execute(sql, args)]
+
+
+@dataclass(frozen=True, slots=True)
+class ShareText:
+    customer_id: str
+    address: str
+    text: str
+
+
+def share_text(
+    conn: sqlite3.Connection, piece: ContentPiece, customer_id: str, *, guide: str, store: str
+) -> ShareText:
+    row = _require_customer(conn, customer_id)
+    address = form_of_address(row["name"], row["gender"])
+    body = piece.body or piece.caption or piece.title
+    return ShareText(customer_id, address, fill_placeholders(body, address=address, guide=guide, store=store))
+
+
+def open_share_task(conn: sqlite3.Connection, customer_id: str, guide_id: str) -> str | None:
+    """An open ``content_share`` task that has this customer as an open target, if any."""
+    row = conn.execute(
+        "SELECT t.id FROM task_targets tt JOIN tasks t ON t.id = tt.task_id"
+        " WHERE tt.customer_id = ? AND tt.status = 'open' AND t.kind = 'content_share'"
+        " AND t.status = 'open' AND (tt.guide_id IS NULL OR tt.guide_id = ?)"
+        " ORDER BY coalesce(t.due_on, '9999') LIMIT 1",
+        (customer_id, guide_id),
+    ).fetchone()
+    return row["id"] if row else None
+
+
+def record_share(
+    conn: sqlite3.Connection,
+    *,
+    customer_id: str,
+    content_id: str,
+    guide_id: str,
+    now: str,
+    channel: str = "wechat",
+    share_id: str | None = None,
+) -> Changes:
+    """Record that the guide shared ``content_id`` to the customer: the row and the
+    ``share/create`` mutation in one transaction, linked to an open content_share task."""
+    record = {
+        "id": share_id or outbox.new_id(),
+        "customer_id": customer_id,
+        "content_id": content_id,
+        "task_id": None,
+        "channel": channel,
+        "shared_at": now,
+    }
+    with transaction(conn):
+        _require_customer(conn, customer_id)
+        record["task_id"] = open_share_task(conn, customer_id, guide_id)
+        check_entry("share", "create", record)
+        conn.execute(
+            "INSERT INTO shares (id, customer_id, guide_id, content_id, task_id, channel,"
+            " shared_at) VALUES (:id, :customer_id, :guide_id, :content_id, :task_id,"
+            " :channel, :shared_at)",
+            {**record, "guide_id": guide_id},
+        )
+        outbox.append(
+            conn,
+            guide_id=guide_id,
+            entity="share",
+            entity_id=record["id"],
+            op="create",
+            payload=record,
+            created_at=now,
+        )
+    return Changes(customers=frozenset({customer_id}), outbox=True, entities=frozenset({"share"}))
