@@ -19,7 +19,16 @@ from app.store.customers import _require_customer, check_entry
 from app.store.db import transaction
 from app.store.sqlite import driver as sqlite3
 
-OPTIONAL = ("tags", "campaign", "valid_from", "valid_until", "sku", "price_cents", "caption", "status")
+OPTIONAL = (
+    "tags",
+    "campaign",
+    "valid_from",
+    "valid_until",
+    "sku",
+    "price_cents",
+    "caption",
+    "status",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +165,9 @@ def share_text(
     row = _require_customer(conn, customer_id)
     address = form_of_address(row["name"], row["gender"])
     body = piece.body or piece.caption or piece.title
-    return ShareText(customer_id, address, fill_placeholders(body, address=address, guide=guide, store=store))
+    return ShareText(
+        customer_id, address, fill_placeholders(body, address=address, guide=guide, store=store)
+    )
 
 
 def open_share_task(conn: sqlite3.Connection, customer_id: str, guide_id: str) -> str | None:
