@@ -10,7 +10,26 @@ from app.domain.customers import Gender
 
 # Two-character surnames common enough that 欧阳娜娜 is 欧阳女士, not 欧女士.
 COMPOUND_SURNAMES = frozenset(
-    "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 令狐 端木 独孤 南宫 西门".split()
+    [
+        "欧阳",
+        "司马",
+        "上官",
+        "诸葛",
+        "东方",
+        "皇甫",
+        "尉迟",
+        "公孙",
+        "慕容",
+        "长孙",
+        "宇文",
+        "司徒",
+        "夏侯",
+        "令狐",
+        "端木",
+        "独孤",
+        "南宫",
+        "西门",
+    ]
 )
 
 
