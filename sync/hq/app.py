@@ -500,6 +500,27 @@ def create_app(
             {"cursor": cursor, "checksums": {e: s.model_dump() for e, s in sums.items()}}
         )
 
+    @app.get("/v1/pictures/{sha}", responses=errors)
+    def picture(
+        sha: str,
+        terminal: TerminalRecord = Depends(authenticated_terminal),  # noqa: B008
+    ) -> Response:
+        """A content picture by the sha256 hex of its bytes (``content.images``): the bytes
+        with their type and the hash as ETag; the terminal checks the hash itself."""
+        from sync.hq.pictures import SHA256_HEX
+
+        if SHA256_HEX.fullmatch(sha) is None:
+            raise HQError(422, "bad_request", "图片编号无效 / not a sha256 hex hash")
+        found = store.picture(sha)
+        if found is None:
+            raise HQError(404, "not_found", f"没有这张图片 / no picture {sha}")
+        mime, data = found
+        return Response(
+            data,
+            media_type=mime,
+            headers={"ETag": f'"{sha}"', "Cache-Control": "private, max-age=31536000, immutable"},
+        )
+
     return app
 
 

@@ -42,6 +42,7 @@ from sync.hq.changelog import (
     format_cursor,
     parse_cursor,
 )
+from sync.hq.content import Content
 from sync.hq.db import (
     _sqlite_engine,
     engine_url,
@@ -60,6 +61,7 @@ from sync.hq.handover import (
     MoveResult,
 )
 from sync.hq.mutations import Push
+from sync.hq.pictures import Pictures
 from sync.hq.schema import (
     BRAND_SCOPE,
     CUSTOMER_HISTORY,
@@ -155,7 +157,7 @@ __all__ = [
 ]
 
 
-class HQStorage(ChangeLog, Push, Terminals, Sessions, Handover, Bulk, Tasks):
+class HQStorage(ChangeLog, Push, Terminals, Sessions, Handover, Bulk, Tasks, Content, Pictures):
     """HQ's database. Thread-safe: every operation checks a connection out of the pool.
 
     Transactions, the schema and master data are here; the rest comes from the mixins:

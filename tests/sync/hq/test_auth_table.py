@@ -31,6 +31,7 @@ from sync.hq import auth
 from sync.hq.app import create_app
 from sync.hq.ratelimit import Limits
 from sync.hq.storage import HQStorage
+from tests.sync.hq.pictures_util import tiny_png
 
 PIN = "246810"
 CREDENTIALS = ("none", "bad", "expired", "revoked", "rotated_out", "in_grace", "valid")
@@ -45,6 +46,7 @@ class World:
     tokens: dict[str, str]
     sessions: dict[str, str]
     code: str
+    picture: str  # a content picture's sha256 (GET /v1/pictures/{sha})
 
 
 @pytest.fixture(scope="module")
@@ -96,8 +98,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     tokens["revoked"], revoked = enrol("R")
     hq.revoke_terminal(revoked.id)
     code = hq.create_enroll_code("S001")
+    picture = hq.put_picture(tiny_png(3, 2))
     hq.close()
-    return World(db, tokens, sessions, code)
+    return World(db, tokens, sessions, code, picture)
 
 
 # -- what each endpoint answers ----------------------------------------------------------
@@ -148,6 +151,8 @@ EXPECTED: dict[str, Callable[[str, str], Expectation]] = {
     "/v1/change-pin": _with_session(_SESSION_ANSWERS),
     # Only the store's manager (G001) may unlock G004.
     "/v1/unlock-guide": _with_session(_SESSION_ANSWERS | {"other_guide": (403, "forbidden")}),
+    # A GET: the picture's bytes for any valid terminal token; the session plays no part.
+    "/v1/pictures/{sha}": _terminal_only,
 }
 
 # A pushed mutation's outcome by its session (the push itself is 200): who it names.
@@ -232,11 +237,16 @@ def test_authorization_table(
     app = _app(db, clock)
     status, code = EXPECTED[endpoint](credential, session)
     with TestClient(app) as client:
-        answer = client.post(
-            endpoint,
-            json={"protocol": protocol.PROTOCOL_VERSION, **_body(endpoint, world, session)},
-            headers=_headers(world, credential, session),
-        )
+        if endpoint == "/v1/pictures/{sha}":
+            answer = client.get(
+                f"/v1/pictures/{world.picture}", headers=_headers(world, credential, session)
+            )
+        else:
+            answer = client.post(
+                endpoint,
+                json={"protocol": protocol.PROTOCOL_VERSION, **_body(endpoint, world, session)},
+                headers=_headers(world, credential, session),
+            )
     assert answer.status_code == status, answer.text
     if code is not None:
         error = protocol.ErrorBody.model_validate(answer.json())
