@@ -41,6 +41,7 @@ from app.ui.sync_panel import SyncController, SyncProgressBar, SyncStatusLabel
 from app.ui.widgets import icon
 
 if TYPE_CHECKING:
+    from app.ui.content.page import ContentPage
     from app.ui.tasks.page import TasksPage
 
 
@@ -73,7 +74,12 @@ class MainWindow(QMainWindow):
         # The Tasks page is built when first shown: its queries must not queue ahead of
         # the customer list on the read lane when the window opens (first window ≤ 1 s).
         self._tasks: TasksPage | None = None
-        self.pages: dict[str, QWidget] = {"customers": self.customers, "tasks": QWidget()}
+        self._content: ContentPage | None = None  # built on first use, like Tasks
+        self.pages: dict[str, QWidget] = {
+            "customers": self.customers,
+            "tasks": QWidget(),
+            "content": QWidget(),
+        }
         self.stack = QStackedWidget()
         self.stack.setObjectName("pages")
         for section in SECTIONS:
@@ -160,11 +166,30 @@ class MainWindow(QMainWindow):
             self.pages["tasks"] = self._tasks
         return self._tasks
 
+    @property
+    def content(self) -> ContentPage:
+        """The Content page, built on first use (pictures cached in the data folder)."""
+        if self._content is None:
+            from app.store.picture_cache import PictureCache
+            from app.ui.content.page import ContentPage, PictureSource, picture_fetcher
+
+            cache = PictureCache(self.session.db_path.parent / "pictures")
+            source = PictureSource(self.session, cache, picture_fetcher(self.sync.make_engine))
+            placeholder = self.pages["content"]
+            self._content = ContentPage(self.session, self.guide, pictures=source)
+            self.stack.insertWidget(self.stack.indexOf(placeholder), self._content)
+            self.stack.removeWidget(placeholder)
+            placeholder.deleteLater()
+            self.pages["content"] = self._content
+        return self._content
+
     @Slot(str)
     def show_section(self, key: str) -> None:
         self.rail.select(key)
         if key == "tasks":
             self.tasks  # noqa: B018 - builds the page on first use
+        elif key == "content":
+            self.content  # noqa: B018 - builds the page on first use
         self.stack.setCurrentWidget(self.pages[key])
         if key == "customers":
             self.customers.focus_search()

@@ -27,15 +27,7 @@ class Section:
 SECTIONS = (
     Section("customers", QT_TRANSLATE_NOOP("Navigation", "Customers"), ""),
     Section("tasks", QT_TRANSLATE_NOOP("Navigation", "Tasks"), ""),  # app/ui/tasks
-    Section(
-        "content",
-        QT_TRANSLATE_NOOP("Navigation", "Content"),
-        QT_TRANSLATE_NOOP(
-            "Navigation",
-            "Campaign copy, outfits and product cards will be here, ready to copy "
-            "into WeChat for the customers you choose.",
-        ),
-    ),
+    Section("content", QT_TRANSLATE_NOOP("Navigation", "Content"), ""),  # app/ui/content
     Section(
         "appointments",
         QT_TRANSLATE_NOOP("Navigation", "Appointments"),

@@ -127,6 +127,93 @@
     </message>
 </context>
 <context>
+    <name>ContentPage</name>
+    <message>
+        <source>Search title, words, tags</source>
+        <translation>搜索标题、文字、标签</translation>
+    </message>
+    <message>
+        <source>All tags</source>
+        <translation>全部标签</translation>
+    </message>
+    <message>
+        <source>All campaigns</source>
+        <translation>全部活动</translation>
+    </message>
+    <message>
+        <source>Valid today</source>
+        <translation>今天有效</translation>
+    </message>
+    <message>
+        <source>Copy for WeChat…</source>
+        <translation>复制到微信…</translation>
+    </message>
+    <message>
+        <source>HQ has not published any content yet; it appears here after a sync.</source>
+        <translation>总部还没有发布内容，同步后会出现在这里</translation>
+    </message>
+    <message>
+        <source>No content matches these filters.</source>
+        <translation>没有符合筛选条件的内容。</translation>
+    </message>
+    <message>
+        <source>Content</source>
+        <translation>内容</translation>
+    </message>
+    <message>
+        <source>All kinds</source>
+        <translation>全部类型</translation>
+    </message>
+    <message>
+        <source>All 631 categories</source>
+        <translation>全部 631 类别</translation>
+    </message>
+    <message>
+        <source>Campaign copy</source>
+        <translation>活动软文</translation>
+    </message>
+    <message>
+        <source>Product</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <source>Outfit</source>
+        <translation>推荐搭配</translation>
+    </message>
+    <message>
+        <source>Poster</source>
+        <translation>海报</translation>
+    </message>
+    <message>
+        <source>Tip</source>
+        <translation>经验分享</translation>
+    </message>
+    <message>
+        <source>Brand (60%)</source>
+        <translation>品牌类（60%）</translation>
+    </message>
+    <message>
+        <source>Service (30%)</source>
+        <translation>服务类（30%）</translation>
+    </message>
+    <message>
+        <source>Selling (10%)</source>
+        <translation>销售类（10%）</translation>
+    </message>
+    <message>
+        <source>until {day}</source>
+        <translation>至 {day}</translation>
+    </message>
+    <message>
+        <source>from {day}</source>
+        <translation>自 {day} 起</translation>
+    </message>
+    <message>
+        <source>no end date</source>
+        <translation>长期有效</translation>
+    </message>
+</context>
+<context>
     <name>CounterVisitDialog</name>
     <message>
         <source>Served at the counter</source>
@@ -645,10 +732,6 @@
         <translation>内容</translation>
     </message>
     <message>
-        <source>Campaign copy, outfits and product cards will be here, ready to copy into WeChat for the customers you choose.</source>
-        <translation>这里将提供活动软文、推荐搭配和商品卡片，选好顾客后可一键复制到微信。</translation>
-    </message>
-    <message>
         <source>Appointments</source>
         <translation>预约</translation>
     </message>
@@ -915,6 +998,41 @@
     <message>
         <source>HQ refused these changes. They are kept here with HQ&apos;s reason; show this list to your store manager or IT.</source>
         <translation>总部没有接受这些改动，已连同总部的原因保存在本机。请把这个列表给店长或信息部看。</translation>
+    </message>
+</context>
+<context>
+    <name>ShareDialog</name>
+    <message>
+        <source>Share “{title}”</source>
+        <translation>分享“{title}”</translation>
+    </message>
+    <message>
+        <source>Search your customers</source>
+        <translation>搜索我的顾客</translation>
+    </message>
+    <message>
+        <source>Copy for WeChat</source>
+        <translation>复制到微信</translation>
+    </message>
+    <message>
+        <source>Next customer</source>
+        <translation>下一位</translation>
+    </message>
+    <message>
+        <source>Tick the customers this is for.</source>
+        <translation>勾选要分享给的顾客。</translation>
+    </message>
+    <message>
+        <source>{n} of {total}: {name}</source>
+        <translation>第 {n} 位，共 {total} 位：{name}</translation>
+    </message>
+    <message>
+        <source>Copied again (the share was already recorded).</source>
+        <translation>已再次复制（这次分享已记录过）。</translation>
+    </message>
+    <message>
+        <source>Copied for {name}: paste it into WeChat. The share is recorded.</source>
+        <translation>已为{name}复制好，粘贴到微信即可。分享已记录。</translation>
     </message>
 </context>
 <context>

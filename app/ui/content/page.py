@@ -1,0 +1,394 @@
+"""The Content page: the brand's pieces as cards with thumbnails, filters, a preview.
+
+Reads go to the read lane (``app.store.content``), pictures to their own lane (the cache
+on disk, then HQ when a fetcher is given); a picture not yet cached shows a placeholder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QSize, Qt, QTimer, Slot
+from PySide6.QtGui import (
+    QColor,
+    QIcon,
+    QImage,
+    QPainter,
+    QPixmap,
+    QStandardItem,
+    QStandardItemModel,
+)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.content import Category631, ContentKind
+from app.store.changes import Changes
+from app.store.content import ContentPiece, ContentQuery, Library, list_content
+from app.store.guides import GuideAccount
+from app.store.picture_cache import PictureCache, fetch_into
+from app.ui.fit import FlowLayout, fit_combo
+from app.ui.session import Session
+from app.ui.widgets import ChoiceBox, SearchBox, plain_label
+from app.ui.workers import Lane
+
+THUMB = QSize(160, 120)
+PIECE_ROLE = Qt.ItemDataRole.UserRole + 1
+Fetch = Callable[[str], bytes]
+
+
+def placeholder_pixmap(size: QSize = THUMB) -> QPixmap:
+    pixmap = QPixmap(size)
+    pixmap.fill(QColor("#eceff1"))
+    painter = QPainter(pixmap)
+    painter.setPen(QColor("#90a4ae"))
+    painter.drawRect(0, 0, size.width() - 1, size.height() - 1)
+    painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, "…")
+    painter.end()
+    return pixmap
+
+
+class PictureSource:
+    """Pictures by hash for the UI: the cache first, HQ when a fetcher is given; the
+    work is on its own lane, the answer (a QImage, or None) comes back on the UI thread."""
+
+    def __init__(self, session: Session, cache: PictureCache | None, fetch: Fetch | None) -> None:
+        self.cache, self.fetch = cache, fetch
+        self.lane = Lane("pictures", session.errors)
+        self._images: dict[str, QImage] = {}
+
+    def image(self, sha: str) -> QImage | None:
+        return self._images.get(sha)
+
+    def request(self, sha: str, done: Callable[[str, QImage | None], None], owner=None) -> None:
+        if sha in self._images:
+            done(sha, self._images[sha])
+            return
+        cache, fetch = self.cache, self.fetch
+
+        def job() -> bytes | None:
+            if cache is None:
+                return None
+            data = cache.get(sha)
+            if data is None and fetch is not None:
+                data = fetch_into(cache, sha, fetch)  # hash checked; corrupt: None
+            return data
+
+        def loaded(data: bytes | None) -> None:
+            image = QImage.fromData(data) if data else None
+            if image is not None and not image.isNull():
+                self._images[sha] = image
+                done(sha, image)
+            else:
+                done(sha, None)
+
+        self.lane.run(job, success=loaded, failure=lambda _e: done(sha, None), owner=owner)
+
+    def close(self) -> None:
+        self.lane.close()
+
+
+class ContentPage(QWidget):
+    def __init__(
+        self,
+        session: Session,
+        guide: GuideAccount,
+        *,
+        pictures: PictureSource | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("contentView")
+        self.session, self.guide = session, guide
+        self.pictures = pictures or PictureSource(session, None, None)
+        self.ready = False
+        self.library = Library([], 0)
+        self.current: ContentPiece | None = None
+        self._placeholder = QIcon(placeholder_pixmap())
+
+        self.search = SearchBox()
+        self.search.setObjectName("contentSearch")
+        self.search.setPlaceholderText(self.tr("Search title, words, tags"))
+        self.search.setClearButtonEnabled(True)
+        self.kind = ChoiceBox("contentKind", self._kind_choices())
+        self.category = ChoiceBox("contentCategory", self._category_choices())
+        self.tag = ChoiceBox("contentTag", [(self.tr("All tags"), None)])
+        self.campaign = ChoiceBox("contentCampaign", [(self.tr("All campaigns"), None)])
+        for box in (self.kind, self.category, self.tag, self.campaign):
+            fit_combo(box)
+            box.currentIndexChanged.connect(self.reload)
+        self.valid_today = QCheckBox(self.tr("Valid today"))
+        self.valid_today.setObjectName("contentValidToday")
+        self.valid_today.toggled.connect(self.reload)
+        self._typing = QTimer(self, singleShot=True, interval=150)
+        self._typing.timeout.connect(self.reload)
+        self.search.textChanged.connect(self._typing.start)
+
+        filters = QWidget()
+        flow = FlowLayout(filters)
+        for w in (self.kind, self.category, self.tag, self.campaign, self.valid_today):
+            flow.addWidget(w)
+
+        self.model = QStandardItemModel(self)
+        self.grid = QListView()
+        self.grid.setObjectName("contentGrid")
+        self.grid.setViewMode(QListView.ViewMode.IconMode)
+        self.grid.setResizeMode(QListView.ResizeMode.Adjust)
+        self.grid.setMovement(QListView.Movement.Static)
+        self.grid.setIconSize(THUMB)
+        self.grid.setGridSize(QSize(THUMB.width() + 24, THUMB.height() + 76))
+        self.grid.setWordWrap(True)
+        self.grid.setUniformItemSizes(True)
+        self.grid.setModel(self.model)
+        self.grid.selectionModel().currentChanged.connect(self._current_changed)
+        self.grid.doubleClicked.connect(lambda _i: self.share_current())
+
+        self.preview_title = plain_label("", "contentPreviewTitle")
+        self.preview_meta = plain_label("", "contentPreviewMeta")
+        self.preview_body = plain_label("", "contentPreviewBody")
+        self.preview_picture = QLabel()
+        self.preview_picture.setObjectName("contentPreviewPicture")
+        self.preview_picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.share_button = QPushButton(self.tr("Copy for WeChat…"))
+        self.share_button.setObjectName("shareContentButton")
+        self.share_button.setEnabled(False)
+        self.share_button.clicked.connect(self.share_current)
+        preview = QWidget()
+        preview.setObjectName("contentPreview")
+        preview.setMinimumWidth(260)
+        column = QVBoxLayout(preview)
+        for w in (self.preview_title, self.preview_meta, self.preview_picture, self.preview_body):
+            column.addWidget(w)
+        column.addStretch(1)
+        column.addWidget(self.share_button)
+
+        split = QSplitter()
+        split.addWidget(self.grid)
+        split.addWidget(preview)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setChildrenCollapsible(False)
+
+        self.empty = plain_label(
+            self.tr("HQ has not published any content yet; it appears here after a sync."),
+            "contentEmpty",
+            selectable=False,
+        )
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.no_match = plain_label(
+            self.tr("No content matches these filters."), "contentNoMatch", selectable=False
+        )
+        self.no_match.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.body = QStackedWidget()
+        for w in (split, self.empty, self.no_match):
+            self.body.addWidget(w)
+        self._split = split
+
+        top = QHBoxLayout()
+        top.addWidget(plain_label(self.tr("Content"), "pageTitle", wrap=False, selectable=False))
+        top.addWidget(self.search, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(filters)
+        layout.addWidget(self.body, 1)
+
+        session.hub.changed.connect(self._on_changes)
+        self.reload()
+
+    def _kind_choices(self) -> list[tuple[str, str | None]]:
+        return [(self.tr("All kinds"), None)] + [
+            (self.kind_label(k), k.value) for k in ContentKind if k is not ContentKind.TIP
+        ]
+
+    def _category_choices(self) -> list[tuple[str, str | None]]:
+        return [(self.tr("All 631 categories"), None)] + [
+            (self.category_label(c), c.value) for c in Category631
+        ]
+
+    def kind_label(self, kind: str) -> str:
+        return {
+            "copy": self.tr("Campaign copy"),
+            "product": self.tr("Product"),
+            "outfit": self.tr("Outfit"),
+            "poster": self.tr("Poster"),
+            "tip": self.tr("Tip"),
+        }.get(kind, kind)
+
+    def category_label(self, category: str) -> str:
+        return {
+            "brand": self.tr("Brand (60%)"),
+            "service": self.tr("Service (30%)"),
+            "selling": self.tr("Selling (10%)"),
+        }.get(category, category)
+
+    def validity(self, piece: ContentPiece) -> str:
+        if piece.valid_from and piece.valid_until:
+            return f"{piece.valid_from} – {piece.valid_until}"
+        if piece.valid_until:
+            return self.tr("until {day}").format(day=piece.valid_until)
+        if piece.valid_from:
+            return self.tr("from {day}").format(day=piece.valid_from)
+        return self.tr("no end date")
+
+    # -- loading --------------------------------------------------------------------------
+
+    def query(self) -> ContentQuery:
+        return ContentQuery(
+            text=self.search.text(),
+            kind=self.kind.value(),
+            tag=self.tag.value(),
+            campaign=self.campaign.value(),
+            category_631=self.category.value(),
+            valid_on=self.session.today() if self.valid_today.isChecked() else None,
+        )
+
+    @Slot()
+    def reload(self) -> None:
+        query = self.query()
+        self.ready = False
+        self.session.read.run(
+            lambda conn: list_content(conn, query), success=self._show, owner=self
+        )
+
+    def _on_changes(self, changes: Changes) -> None:
+        if changes.touches("content"):
+            self.reload()
+
+    def _show(self, library: Library) -> None:
+        self.library = library
+        self.tag.set_choices([(self.tr("All tags"), None)] + [(t, t) for t in library.tags])
+        self.campaign.set_choices(
+            [(self.tr("All campaigns"), None)] + [(c, c) for c in library.campaigns]
+        )
+        keep = self.current.id if self.current else None
+        self.model.clear()
+        for piece in library.pieces:
+            item = QStandardItem(
+                f"{piece.title}\n{self.kind_label(piece.kind)} · {self.validity(piece)}"
+            )
+            item.setEditable(False)
+            item.setData(piece, PIECE_ROLE)
+            item.setData(piece.id, Qt.ItemDataRole.AccessibleDescriptionRole)
+            item.setToolTip(piece.title)
+            item.setIcon(self._placeholder)
+            self.model.appendRow(item)
+            if piece.images:
+                self.pictures.request(piece.images[0], self._picture_ready, owner=self)
+        if library.total == 0:
+            self.body.setCurrentWidget(self.empty)
+        elif not library.pieces:
+            self.body.setCurrentWidget(self.no_match)
+        else:
+            self.body.setCurrentWidget(self._split)
+        row = self.row_of(keep) if keep else -1
+        if row >= 0:
+            self.grid.setCurrentIndex(self.model.index(row, 0))
+        else:
+            self._preview(None)
+        self.ready = True
+
+    def row_of(self, content_id: str) -> int:
+        for row in range(self.model.rowCount()):
+            if self.model.item(row).data(PIECE_ROLE).id == content_id:
+                return row
+        return -1
+
+    def thumbnail_is_placeholder(self, row: int) -> bool:
+        return self.model.item(row).data(Qt.ItemDataRole.UserRole + 2) is None
+
+    def _picture_ready(self, sha: str, image: QImage | None) -> None:
+        if image is None:
+            return  # the placeholder stays; a later reload asks again
+        pixmap = QPixmap.fromImage(image).scaled(
+            THUMB, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+        )
+        for row in range(self.model.rowCount()):
+            item = self.model.item(row)
+            piece = item.data(PIECE_ROLE)
+            if piece.images and piece.images[0] == sha:
+                item.setIcon(QIcon(pixmap))
+                item.setData(sha, Qt.ItemDataRole.UserRole + 2)
+        if self.current and self.current.images and self.current.images[0] == sha:
+            self._show_picture(image)
+
+    # -- preview and share ----------------------------------------------------------------
+
+    def _current_changed(self, current, _previous) -> None:
+        self._preview(current.data(PIECE_ROLE) if current.isValid() else None)
+
+    def _preview(self, piece: ContentPiece | None) -> None:
+        self.current = piece
+        self.share_button.setEnabled(piece is not None)
+        if piece is None:
+            for label in (self.preview_title, self.preview_meta, self.preview_body):
+                label.setText("")
+            self.preview_picture.clear()
+            return
+        self.preview_title.setText(piece.title)
+        meta = [self.kind_label(piece.kind), self.category_label(piece.category_631)]
+        meta.append(self.validity(piece))
+        if piece.campaign:
+            meta.append(piece.campaign)
+        if piece.tags:
+            meta.append(" ".join(f"#{t}" for t in piece.tags))
+        self.preview_meta.setText(" · ".join(meta))
+        self.preview_body.setText("\n\n".join(x for x in (piece.body, piece.caption) if x))
+        self.preview_picture.setPixmap(placeholder_pixmap(QSize(240, 180)))
+        if piece.images:
+            image = self.pictures.image(piece.images[0])
+            if image is not None:
+                self._show_picture(image)
+            else:
+                self.pictures.request(piece.images[0], self._picture_ready, owner=self)
+
+    def _show_picture(self, image: QImage) -> None:
+        self.preview_picture.setPixmap(
+            QPixmap.fromImage(image).scaled(
+                QSize(240, 180),
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        )
+
+    @Slot()
+    def share_current(self) -> None:
+        if self.current is None:
+            return
+        self.open_share(self.current)
+
+    def open_share(self, piece: ContentPiece, customer_ids: list[str] | None = None):
+        from app.ui.content.share import ShareDialog
+
+        dialog = ShareDialog(
+            self.session, self.guide, piece, self.pictures, preselected=customer_ids, parent=self
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.share_dialog = dialog
+        dialog.open()
+        return dialog
+
+
+def picture_fetcher(make_engine: Callable[[], object] | None) -> Fetch | None:
+    """Fetch a picture from HQ with the terminal's token, through a sync engine's client
+    (None when the terminal is not enrolled: then only what is cached shows)."""
+    if make_engine is None:
+        return None
+
+    def fetch(sha: str) -> bytes:
+        engine = make_engine()
+        try:
+            return engine.hq.picture(sha)  # type: ignore[attr-defined]
+        finally:
+            close = getattr(engine, "close", None)
+            if close is not None:
+                close()
+
+    return fetch
