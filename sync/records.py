@@ -84,6 +84,7 @@ class Field:
     default: Any = _REQUIRED  # the value of a left-out field; NOT NULL columns' default
     choices: tuple[str, ...] = ()  # allowed values (from an app/domain enum)
     max_len: int = 200  # text: characters; tags / items: entries
+    entry_len: int = 40  # tags: characters of one entry
     multiline: bool = False  # text may hold newlines and tabs
     bounds: tuple[int, int] = (-(10**15), 10**15)  # ints
     ref: str | None = None  # HQ's foreign key ("stores.id")
@@ -307,7 +308,7 @@ DECLARATIONS: tuple[Record, ...] = (
             F("body", default="", max_len=8000, multiline=True),
             # The pictures, in order, as lowercase sha256 hex hashes of their bytes: fetched
             # from HQ's GET /v1/pictures/{sha} and checked against the hash.
-            F("images", Type.TAGS, default=[], max_len=20),
+            F("images", Type.TAGS, default=[], max_len=20, entry_len=64),
             F("skus", Type.TAGS, default=[], max_len=50),  # an outfit's products
             F("category_631", default=Category631.BRAND.value, choices=_values(Category631)),
             F("published_at", Type.TIMESTAMP, nullable=True),  # when HQ (re)published it
@@ -602,8 +603,12 @@ def value_problem(f: Field, value: Any) -> str | None:
         if not isinstance(value, list) or len(value) > f.max_len:
             return f"must be a list of at most {f.max_len} entries"
         for tag in value:
-            if not isinstance(tag, str) or not tag.strip() or text_problem(tag, max_len=40):
-                return "entries must be short one-line texts (at most 40 characters)"
+            if (
+                not isinstance(tag, str)
+                or not tag.strip()
+                or text_problem(tag, max_len=f.entry_len)
+            ):
+                return f"entries must be short one-line texts (at most {f.entry_len} characters)"
         return None
     if kind is Type.SIZES:
         if not isinstance(value, dict) or len(value) > f.max_len:

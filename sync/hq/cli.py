@@ -23,6 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from sync.hq import content as hq_content
 from sync.hq import importers, members, tasks
 from sync.hq.app import DB_ENV
 from sync.hq.storage import HQStorage, StorageError, iso
@@ -468,6 +469,32 @@ def cmd_publish_task(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_publish_content(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    raw = _read_task_file(path)
+    # The whole file (pictures included) is checked before HQ is opened; then one transaction.
+    pieces = hq_content.parse_content_file(raw, path.parent)
+    with _storage(args) as storage:
+        result = storage.publish_content(pieces)
+    if args.json:
+        _print_json(result.as_dict())
+        return 0
+    for cid in result.created:
+        print(f"content {cid} published")
+    for cid in result.updated:
+        print(f"content {cid} updated")
+    print(f"{len(pieces)} piece(s), {result.pictures} picture(s)")
+    return 0
+
+
+def cmd_retire_content(args: argparse.Namespace) -> int:
+    with _storage(args) as storage:
+        retired = storage.retire_content(args.content_id)
+    state = "retired" if retired else "was already retired"
+    print(f"content {args.content_id} {state} (terminals hide it at their next sync)")
+    return 0
+
+
 def cmd_cancel_task(args: argparse.Namespace) -> int:
     with _storage(args) as storage:
         cancelled = storage.cancel_task(args.task_id)
@@ -504,7 +531,53 @@ def _pad(text: str, width: int, *, right: bool = False) -> str:
     return gap + text if right else text + gap
 
 
+_CONTENT_HEADINGS = {
+    "content_id": "content",
+    "title": "title",
+    "kind": "kind",
+    "campaign": "campaign",
+    "status": "status",
+    "shares": "shares",
+    "customers": "customers",
+    "guides": "guides",
+    "purchases": "purchases",
+    "purchase_cents": "amount_cents",
+}
+
+
+def _report_content(args: argparse.Namespace) -> int:
+    with _storage(args) as storage:
+        rows = storage.content_report(campaign=args.campaign, window_days=args.window_days)
+    columns = hq_content.REPORT_COLUMNS
+    if args.format == "json":
+        _print_json(rows)
+        return 0
+    if args.format == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow(["" if row[c] is None else row[c] for c in columns])
+        sys.stdout.flush()
+        sys.stdout.buffer.write(("\ufeff" + out.getvalue()).encode("utf-8"))
+        sys.stdout.buffer.flush()
+        return 0
+    if not rows:
+        print("no content")
+        return 0
+    numbers = ("shares", "customers", "guides", "purchases", "purchase_cents")
+    heads = _CONTENT_HEADINGS
+    cells = [{k: "-" if row[k] is None else str(row[k]) for k in heads} for row in rows]
+    widths = {k: max(_width(h), *(_width(c[k]) for c in cells)) for k, h in heads.items()}
+    print("  ".join(_pad(h, widths[k], right=k in numbers) for k, h in heads.items()).rstrip())
+    for c in cells:
+        print("  ".join(_pad(c[k], widths[k], right=k in numbers) for k in heads).rstrip())
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
+    if args.subject == "content":
+        return _report_content(args)
     with _storage(args) as storage:
         rows = storage.task_report(task=args.task, store=args.store)
     if args.format == "json":
@@ -985,16 +1058,39 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("task_id", metavar="ID")
     p = command(
+        "publish-content",
+        cmd_publish_content,
+        "publish or update content (copy, product, outfit, poster) from a JSON file",
+        hq_content.FILE_HELP,
+    )
+    p.add_argument("file", metavar="FILE.json")
+    p.add_argument("--json", action="store_true", help="print the ids published as JSON")
+    p = command(
+        "retire-content",
+        cmd_retire_content,
+        "take a content piece out of circulation (terminals hide it; past shares stay)",
+    )
+    p.add_argument("content_id", metavar="ID")
+    p = command(
         "report",
         cmd_report,
-        "task completion per task and guide",
-        "Columns: targets; done (done or approved); open (open or rejected: a rejection\n"
+        "task completion per task and guide; or content shares and the purchases after them",
+        "content: per piece, shares, distinct customers, guides who shared, and purchases\n"
+        "by those customers within --window-days (default 14) after one of its shares.\n"
+        "tasks columns: targets; done (done or approved); open (open or rejected: a rejection\n"
         "reopens it for its guide); overdue (open past due_on in the store's today);\n"
         "approved; rejected. A completion counts for its author.\n"
         "csv is UTF-8 with a BOM and CRLF line ends (what Excel in China opens).",
     )
-    p.add_argument("subject", choices=["tasks"])
+    p.add_argument("subject", choices=["tasks", "content"])
     p.add_argument("--task", metavar="ID", help="a campaign id (the file's id) or one task id")
+    p.add_argument("--campaign", metavar="C", help="content: only this campaign's pieces")
+    p.add_argument(
+        "--window-days",
+        type=int,
+        default=14,
+        help="content: purchases within this many days after a share count (default 14)",
+    )
     p.add_argument("--store", metavar="CODE")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p = command(

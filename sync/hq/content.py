@@ -58,6 +58,14 @@ _FILE_KEYS = (
     "skus",
     "caption",
 )
+FILE_HELP = (
+    "The file is JSON: one object or a list. Fields: id, kind (copy, product, outfit,\n"
+    "poster), title, body ({称呼} {导购} {门店} are filled per customer on the terminal),\n"
+    "pictures (PNG/JPEG/WebP paths relative to the file, at most 5 MB each), tags,\n"
+    "campaign, valid_from / valid_until (YYYY-MM-DD), category_631 (brand, service,\n"
+    "selling); product: sku, price (yuan); outfit: skus, caption. Every problem is listed\n"
+    "with its field and nothing is stored when one is wrong; the same id again updates it."
+)
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", re.ASCII)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _BRACES = re.compile(r"\{([^{}]*)\}")
