@@ -190,15 +190,15 @@
     </message>
     <message>
         <source>Brand (60%)</source>
-        <translation>品牌类（60%）</translation>
+        <translation>品牌类 60%</translation>
     </message>
     <message>
         <source>Service (30%)</source>
-        <translation>服务类（30%）</translation>
+        <translation>服务类 30%</translation>
     </message>
     <message>
         <source>Selling (10%)</source>
-        <translation>销售类（10%）</translation>
+        <translation>销售类 10%</translation>
     </message>
     <message>
         <source>until {day}</source>

@@ -255,3 +255,26 @@ def test_copy_for_wechat_fills_the_text_puts_the_picture_and_records_the_share(
     qtbot.wait(50)
     QApplication.processEvents()
     assert len(shares(session)) == 2
+
+
+def test_in_chinese_the_empty_state_and_the_share_steps_read_naturally(
+    qtbot, qapp, session, guide, add_records, cache
+) -> None:
+    from app.ui.app import install_translator
+
+    translator = install_translator(qapp, "zh_CN")
+    try:
+        page = open_page(qtbot, session, guide, cache)
+        assert page.empty.text() == "总部还没有发布内容，同步后会出现在这里"
+        add_records(library())
+        page.reload()
+        qtbot.waitUntil(lambda: page.ready and page.model.rowCount() == 2)
+        click_card(qtbot, page, "CT-WINTER")
+        assert page.share_button.text() == "复制到微信…"
+        dialog = page.share_current()
+        qtbot.waitUntil(lambda: dialog.ready)
+        assert dialog.copy_button.text() == "复制到微信"
+        assert dialog.next_button.text() == "下一位"
+    finally:
+        if translator is not None:
+            qapp.removeTranslator(translator)

@@ -175,6 +175,24 @@ def test_lock_screen_and_follow_up_dialog_fit(qtbot, lang, session, guide) -> No
     assert_fits(window, f"lock screen {lang}")
 
 
+def test_content_page_and_share_dialog_fit(qtbot, lang, session, guide, add_records) -> None:
+    from tests.ui.test_content import library
+
+    add_records(library())
+    window = open_window(qtbot, session, guide, SMALL)
+    window.show_section("content")
+    page = window.content
+    qtbot.waitUntil(lambda: page.ready and page.model.rowCount() == 2)
+    page.grid.setCurrentIndex(page.model.index(0, 0))
+    settle(qtbot, window)
+    assert_fits(window, f"Content page {lang}")
+    dialog = page.share_current()
+    qtbot.waitUntil(lambda: dialog.ready)
+    dialog.item_of("C1").setCheckState(Qt.CheckState.Checked)
+    settle(qtbot, dialog)
+    assert_fits(dialog, f"share dialog {lang}")
+
+
 def test_status_bar_during_and_after_a_sync_fits(qtbot, lang, session, guide, fake_engine) -> None:
     gate = threading.Event()
     engine = fake_engine(SyncReport(ok=True, pulled=3), gate=gate)

@@ -201,6 +201,7 @@ class ContentPage(QWidget):
         layout.addWidget(self.body, 1)
 
         session.hub.changed.connect(self._on_changes)
+        self.destroyed.connect(self.pictures.close)
         self.reload()
 
     def _kind_choices(self) -> list[tuple[str, str | None]]:
@@ -359,10 +360,10 @@ class ContentPage(QWidget):
         )
 
     @Slot()
-    def share_current(self) -> None:
+    def share_current(self):
         if self.current is None:
-            return
-        self.open_share(self.current)
+            return None
+        return self.open_share(self.current)
 
     def open_share(self, piece: ContentPiece, customer_ids: list[str] | None = None):
         from app.ui.content.share import ShareDialog
