@@ -71,6 +71,7 @@ class MainWindow(QMainWindow):
         self._fixed_idle = idle_seconds
 
         self.customers = CustomerBook(session, guide)
+        self.customers.profile.share_content_requested.connect(self.share_content_with)
         # The Tasks page is built when first shown: its queries must not queue ahead of
         # the customer list on the read lane when the window opens (first window ≤ 1 s).
         self._tasks: TasksPage | None = None
@@ -182,6 +183,13 @@ class MainWindow(QMainWindow):
             placeholder.deleteLater()
             self.pages["content"] = self._content
         return self._content
+
+    @Slot(str)
+    def share_content_with(self, customer_id: str) -> None:
+        """From a profile's "Share content": the Content page, the customer ticked in the
+        share dialog of whichever piece the guide picks."""
+        self.show_section("content")
+        self.content.share_for(customer_id)
 
     @Slot(str)
     def show_section(self, key: str) -> None:

@@ -829,6 +829,10 @@
         <translation>编辑资料</translation>
     </message>
     <message>
+        <source>Share content</source>
+        <translation>分享内容</translation>
+    </message>
+    <message>
         <source>{points} points</source>
         <translation>{points} 积分</translation>
     </message>

@@ -278,3 +278,29 @@ def test_in_chinese_the_empty_state_and_the_share_steps_read_naturally(
     finally:
         if translator is not None:
             qapp.removeTranslator(translator)
+
+
+def test_share_content_from_a_profile_ticks_that_customer(
+    qtbot, session, guide, add_records
+) -> None:
+    add_records(library())
+    window = MainWindow(session, guide, SyncController(session, None))
+    qtbot.addWidget(window)
+    window.show()
+    book = window.customers
+    qtbot.waitUntil(lambda: book.model.rowCount() > 0)
+    book.table.selectRow(book.model.row_of("C3"))
+    qtbot.waitUntil(lambda: book.profile.ready and book.profile.customer_id == "C3")
+    qtbot.mouseClick(book.profile.share_button, Qt.MouseButton.LeftButton)
+    page = window.content
+    assert window.stack.currentWidget() is page
+    qtbot.waitUntil(lambda: page.ready and page.model.rowCount() == 2)
+    click_card(qtbot, page, "CT-SCARF")
+    qtbot.mouseClick(page.share_button, Qt.MouseButton.LeftButton)
+    dialog = page.share_dialog
+    qtbot.waitUntil(lambda: dialog.ready)
+    assert [c.id for c in dialog.queue] == ["C3"]
+    assert dialog.text.toPlainText() == "欧阳女士，围巾到了"
+    qtbot.mouseClick(dialog.copy_button, Qt.MouseButton.LeftButton)
+    assert not QGuiApplication.clipboard().mimeData().hasImage()  # this piece has no picture
+    qtbot.waitUntil(lambda: shares(session) == [("C3", "CT-SCARF", "wechat")])

@@ -112,6 +112,7 @@ class ContentPage(QWidget):
         self.ready = False
         self.library = Library([], 0)
         self.current: ContentPiece | None = None
+        self.preselected: list[str] = []  # ticked in the next share dialog
         self._placeholder = QIcon(placeholder_pixmap())
 
         self.search = SearchBox()
@@ -359,6 +360,10 @@ class ContentPage(QWidget):
             )
         )
 
+    def share_for(self, customer_id: str | None) -> None:
+        """The next share dialog opens with this customer ticked (from their profile)."""
+        self.preselected = [customer_id] if customer_id else []
+
     @Slot()
     def share_current(self):
         if self.current is None:
@@ -368,6 +373,8 @@ class ContentPage(QWidget):
     def open_share(self, piece: ContentPiece, customer_ids: list[str] | None = None):
         from app.ui.content.share import ShareDialog
 
+        if customer_ids is None:
+            customer_ids = self.preselected
         dialog = ShareDialog(
             self.session, self.guide, piece, self.pictures, preselected=customer_ids, parent=self
         )

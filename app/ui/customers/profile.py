@@ -80,6 +80,7 @@ def _entry(name: str, lines: list[QLabel]) -> QFrame:
 
 class ProfilePane(QWidget):
     loaded = Signal(str)  # the customer id whose profile is now shown
+    share_content_requested = Signal(str)  # the customer id: pick content to share with them
 
     def __init__(self, session: Session, guide: GuideAccount, parent: QWidget | None = None):
         super().__init__(parent)
@@ -124,6 +125,11 @@ class ProfilePane(QWidget):
         self.edit_button = QPushButton(self.tr("Edit"))
         self.edit_button.setObjectName("editCustomerButton")
         self.edit_button.clicked.connect(lambda: self._when_ready(self.edit))
+        self.share_button = QPushButton(self.tr("Share content"))
+        self.share_button.setObjectName("shareContentFromProfileButton")
+        self.share_button.clicked.connect(
+            lambda: self._wanted and self.share_content_requested.emit(self._wanted)
+        )
 
         phone_row = QHBoxLayout()
         phone_row.addWidget(self.phone)
@@ -133,6 +139,7 @@ class ProfilePane(QWidget):
         actions = QHBoxLayout()
         actions.addWidget(self.follow_up_button)
         actions.addWidget(self.edit_button)
+        actions.addWidget(self.share_button)
         actions.addStretch(1)
 
         self.body = QVBoxLayout()
