@@ -500,7 +500,16 @@ def create_app(
             {"cursor": cursor, "checksums": {e: s.model_dump() for e, s in sums.items()}}
         )
 
-    @app.get("/v1/pictures/{sha}", responses=errors)
+    picture_answers: dict[int | str, dict[str, Any]] = {
+        200: {
+            "description": "the picture's bytes; ETag is the hash",
+            "content": {m: {} for m in ("image/png", "image/jpeg", "image/webp")},
+        },
+        404: {"model": protocol.ErrorBody},
+        **errors,
+    }
+
+    @app.get("/v1/pictures/{sha}", response_class=Response, responses=picture_answers)
     def picture(
         sha: str,
         terminal: TerminalRecord = Depends(authenticated_terminal),  # noqa: B008
