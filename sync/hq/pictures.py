@@ -150,7 +150,7 @@ def inspect_picture(data: bytes) -> PictureInfo:
         mime, (width, height) = "image/png", _png(data)
     elif data.startswith(b"\xff\xd8\xff"):
         mime, (width, height) = "image/jpeg", _jpeg(data)
-    elif len(data) >= 30 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+    elif len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         mime, (width, height) = "image/webp", _webp(data)
     else:
         raise PictureError("not a picture: only PNG, JPEG and WebP are accepted")

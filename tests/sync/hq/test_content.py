@@ -286,3 +286,38 @@ def test_report_counts_shares_customers_guides_and_purchases_in_the_window(
     assert table[1].split()[0] == "CT-A" and table[1].split()[-1] == "59700"
     assert cli.main(["report", "content", "--campaign", "NONE", "--db", sqlite_url]) == 1
     assert "no content of campaign NONE" in capsys.readouterr().err
+
+
+def _webp_lossless(width: int, height: int) -> bytes:
+    bits = (width - 1) | ((height - 1) << 14)
+    body = b"\x2f" + bits.to_bytes(4, "little") + b"\x00" * 5
+    chunk = b"VP8L" + len(body).to_bytes(4, "little") + body
+    return b"RIFF" + (4 + len(chunk)).to_bytes(4, "little") + b"WEBP" + chunk
+
+
+def test_webp_dimensions_and_a_truncated_webp() -> None:
+    info = inspect_picture(_webp_lossless(300, 200))
+    assert (info.mime, info.width, info.height) == ("image/webp", 300, 200)
+    with pytest.raises(PictureError, match="RIFF length"):
+        inspect_picture(_webp_lossless(300, 200)[:-3])
+
+
+def test_migration_6_upgrades_a_version_5_database(sqlite_url: str, clock: Any) -> None:
+    """A database made before content had tags, validity and status: migration 6 adds the
+    columns with their declared defaults (rows kept) and the pictures table."""
+    hq = HQStorage(sqlite_url, clock=clock)
+    hq.migrate()
+    hq.put_content([{"id": "CT-OLD", "kind": "copy", "title": "旧文案"}])
+    new = ("tags", "campaign", "valid_from", "valid_until", "sku", "price_cents", "caption")
+    with hq.write() as tx:
+        tx.conn.exec_driver_sql("DROP TABLE pictures")
+        for name in (*new, "status"):
+            tx.conn.exec_driver_sql(f"ALTER TABLE content DROP COLUMN {name}")
+        tx.conn.exec_driver_sql("UPDATE hq_meta SET value = '5' WHERE key = 'schema_version'")
+    assert hq.schema_version() == 5
+    assert hq.migrate() == 6
+    [row] = hq.content_report()
+    assert (row["content_id"], row["status"], row["campaign"]) == ("CT-OLD", "active", None)
+    assert hq.put_picture(tiny_png(2, 2)) == hashlib.sha256(tiny_png(2, 2)).hexdigest()
+    assert hq.picture(hashlib.sha256(tiny_png(2, 2)).hexdigest()) == ("image/png", tiny_png(2, 2))
+    hq.close()
