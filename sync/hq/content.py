@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -295,12 +295,11 @@ def retire(tx: Tx, content_id: str) -> bool:
 
 
 def report_rows(
-    conn: sa.Connection, *, campaign: str | None, window_days: int, now: datetime
+    conn: sa.Connection, *, campaign: str | None, window_days: int
 ) -> list[dict[str, Any]]:
     """Per content piece: shares, distinct customers, guides who shared, and the purchases
     those customers made within ``window_days`` after one of the piece's shares (each
     purchase counted once per piece, however many shares it follows)."""
-    del now  # the window is relative to each share, not to today
     share_stats = (
         sa.select(
             shares.c.content_id.label("cid"),
@@ -389,12 +388,7 @@ class Content:
                 ).first()
                 if known is None:
                     raise NotFound(f"no content of campaign {campaign}")
-            return report_rows(
-                conn,
-                campaign=campaign,
-                window_days=window_days,
-                now=self.clock(),  # type: ignore[attr-defined]
-            )
+            return report_rows(conn, campaign=campaign, window_days=window_days)
 
 
 __all__ = [
