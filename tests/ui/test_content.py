@@ -176,8 +176,10 @@ def test_placeholder_until_cached_and_corrupt_download_never_shown(
     qtbot.wait(50)
     assert page.thumbnail_is_placeholder(row) and not cache.has(SHA)
 
-    fetch.answers.append(PICTURE)  # HQ answers right the next time
-    page.reload()
+    fetch.answers.append(PICTURE)  # HQ answers right the next time: retried by itself
+    assert page.retry.isActive()
+    page.retry.setInterval(20)
+    page.retry.start()
     qtbot.waitUntil(
         lambda: page.ready and not page.thumbnail_is_placeholder(page.row_of("CT-WINTER"))
     )

@@ -41,6 +41,7 @@ from app.ui.widgets import ChoiceBox, SearchBox, plain_label
 from app.ui.workers import Lane
 
 THUMB = QSize(160, 120)
+RETRY_MS = 30_000
 PIECE_ROLE = Qt.ItemDataRole.UserRole + 1
 Fetch = Callable[[str], bytes]
 
@@ -201,6 +202,9 @@ class ContentPage(QWidget):
         layout.addWidget(filters)
         layout.addWidget(self.body, 1)
 
+        # A picture that could not be had (offline, a corrupt transfer) is asked for again.
+        self.retry = QTimer(self, singleShot=True, interval=RETRY_MS)
+        self.retry.timeout.connect(self._retry_pictures)
         session.hub.changed.connect(self._on_changes)
         self.destroyed.connect(self.pictures.close)
         self.reload()
@@ -307,8 +311,10 @@ class ContentPage(QWidget):
         return self.model.item(row).data(Qt.ItemDataRole.UserRole + 2) is None
 
     def _picture_ready(self, sha: str, image: QImage | None) -> None:
-        if image is None:
-            return  # the placeholder stays; a later reload asks again
+        if image is None:  # the placeholder stays; asked for again in a while
+            if self.pictures.fetch is not None and not self.retry.isActive():
+                self.retry.start()
+            return
         pixmap = QPixmap.fromImage(image).scaled(
             THUMB, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
         )
@@ -320,6 +326,15 @@ class ContentPage(QWidget):
                 item.setData(sha, Qt.ItemDataRole.UserRole + 2)
         if self.current and self.current.images and self.current.images[0] == sha:
             self._show_picture(image)
+
+    def _retry_pictures(self) -> None:
+        wanted = {
+            item.data(PIECE_ROLE).images[0]
+            for item in (self.model.item(r) for r in range(self.model.rowCount()))
+            if item.data(PIECE_ROLE).images and item.data(Qt.ItemDataRole.UserRole + 2) is None
+        }
+        for sha in sorted(wanted):
+            self.pictures.request(sha, self._picture_ready, owner=self)
 
     # -- preview and share ----------------------------------------------------------------
 
