@@ -180,6 +180,11 @@ DECLARATIONS: tuple[Record, ...] = (
             F("city", default="", max_len=100),
             # An IANA zone: the store's "today" on both sides (app/domain/clock.py).
             F("timezone", default=DEFAULT_TIMEZONE, max_len=64),
+            # Contact fatigue (issue 11): at most ``contact_cap`` outreaches (shares and
+            # marketing follow-ups, app/domain/outreach.py) per customer, across every
+            # guide, in any ``contact_cap_days`` days; None is no cap. HQ sets it.
+            F("contact_cap", Type.INT, nullable=True, bounds=(1, 1000)),
+            F("contact_cap_days", Type.INT, default=30, bounds=(1, 366)),
         ),
         Scope.STORE,
     ),
@@ -233,6 +238,9 @@ DECLARATIONS: tuple[Record, ...] = (
             F("preferences", default="", max_len=4000, multiline=True),
             _NOTE,
             F("joined_at", Type.TIMESTAMP, nullable=True),
+            # The customer asked for no marketing (退订营销): never offered for a share.
+            F("marketing_opt_out", Type.BOOL, default=False),
+            F("opt_out_reason", default="", max_len=200),  # why, in the guide's words
         ),
         Scope.CUSTOMER,
         (Mutation("update", editable=EDITABLE_CUSTOMER_FIELDS),),
@@ -414,12 +422,37 @@ DECLARATIONS: tuple[Record, ...] = (
             F("task_id", nullable=True, max_len=128),
             F("channel", default=ShareChannel.WECHAT.value, choices=_values(ShareChannel)),
             F("shared_at", Type.TIMESTAMP),
+            # The 631 category of what was sent: the content's, or the guide's choice for a
+            # free composition (自由组合). None only on shares older than this field.
+            F("category_631", nullable=True, choices=_values(Category631)),
+            # A free composition (content_id None): the guide's own words (placeholders
+            # unfilled), the library pictures (sha256 hashes) and products it carried.
+            F("body", default="", max_len=2000, multiline=True),
+            F("images", Type.TAGS, default=[], max_len=9, entry_len=64),
+            F("skus", Type.TAGS, default=[], max_len=20, entry_len=64),
+            # Sent although the customer was over the contact cap: the guide's reason.
+            F("override_reason", default="", max_len=200),
+            # HQ's re-check when the share arrived: the customer was over the cap then
+            # (HQ-made; a terminal never sends it). The manager sees it.
+            F("over_cap", Type.BOOL, default=False),
         ),
         Scope.CUSTOMER,
         (
             Mutation(
                 "create",
-                fields=("id", "customer_id", "content_id", "task_id", "channel", "shared_at"),
+                fields=(
+                    "id",
+                    "customer_id",
+                    "content_id",
+                    "task_id",
+                    "channel",
+                    "shared_at",
+                    "category_631",
+                    "body",
+                    "images",
+                    "skus",
+                    "override_reason",
+                ),
                 required=("customer_id", "shared_at"),
             ),
         ),

@@ -20,7 +20,7 @@ from app.domain.tasks import TaskKind
 from sync import records
 from sync.hq.db import _json
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 BRAND_SCOPE = "*"
 
 
@@ -404,6 +404,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (4, "handovers (inherited from, the brief) and the audit log of moves", _migrate_v4),
     (5, "guide sessions, wrong PINs per guide, token rotation, who acted", _migrate_v5),
     (6, "content: tags, campaign, validity, product, caption, status; pictures", _migrate_v6),
+    (7, "contact cap, marketing opt-out, what a share carried", _align_with_contract),
 ]
 
 

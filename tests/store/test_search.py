@@ -162,9 +162,11 @@ def test_keys_of_an_older_version_are_rebuilt_once(tmp_path, clock) -> None:
     path = tmp_path / "old.sqlite3"
     conn = db.connect(path, migrate=False)
     migrations.migrate(conn, target=8)
-    replica = TerminalReplica(conn, clock=clock)
-    replica.apply_page(
-        [customer_change("C1", "曾小凡", "13900001234", version=1)], "1.1", more=False
+    # Written as a version-8 terminal wrote it (today's replica knows later columns).
+    conn.execute("INSERT INTO stores (id, name) VALUES ('S1', '静安店')")
+    conn.execute(
+        "INSERT INTO customers (id, store_id, name, phone, version)"
+        " VALUES ('C1', 'S1', '曾小凡', '13900001234', 1)"
     )
     conn.execute("UPDATE customers SET search_keys = ' 曾小凡 小凡 zengxiaofan zxf 4321 '")
     assert migrations.current_version(conn) == 8

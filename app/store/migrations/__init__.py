@@ -43,6 +43,7 @@ STEPS: list[tuple[int, str]] = [
     (11, "0011_drafts.sql"),
     (12, "0012_followup_due_index.sql"),
     (13, "0013_content_fields.sql"),
+    (14, "0014_outreach_fields.sql"),
 ]
 LATEST = STEPS[-1][0]
 
