@@ -46,6 +46,10 @@ class ContentPiece:
     sku: str | None = None
     price_cents: int | None = None
     caption: str = ""
+    skus: tuple[str, ...] = ()
+    # A free composition (自由组合) of the guide's own, not a piece HQ published: shared
+    # with content_id None, carrying its words, pictures, products and chosen category.
+    composed: bool = False
 
     def valid_on(self, day: date) -> bool:
         iso = day.isoformat()
@@ -186,21 +190,31 @@ def record_share(
     conn: sqlite3.Connection,
     *,
     customer_id: str,
-    content_id: str,
+    piece: ContentPiece,
     guide_id: str,
     now: str,
     channel: str = "wechat",
     share_id: str | None = None,
+    override_reason: str = "",
 ) -> Changes:
-    """Record that the guide shared ``content_id`` to the customer: the row and the
-    ``share/create`` mutation in one transaction, linked to an open content_share task."""
+    """Record that the guide shared ``piece`` to the customer: the row and the
+    ``share/create`` mutation in one transaction, linked to an open content_share task.
+
+    A piece HQ published is named by its id; a free composition (``piece.composed``)
+    travels as its words, pictures and products, with the 631 category the guide chose.
+    """
     record = {
         "id": share_id or outbox.new_id(),
         "customer_id": customer_id,
-        "content_id": content_id,
+        "content_id": None if piece.composed else piece.id,
         "task_id": None,
         "channel": channel,
         "shared_at": now,
+        "category_631": piece.category_631,
+        "body": piece.body if piece.composed else "",
+        "images": list(piece.images) if piece.composed else [],
+        "skus": list(piece.skus) if piece.composed else [],
+        "override_reason": override_reason,
     }
     with transaction(conn):
         _require_customer(conn, customer_id)
@@ -208,9 +222,15 @@ def record_share(
         check_entry("share", "create", record)
         conn.execute(
             "INSERT INTO shares (id, customer_id, guide_id, content_id, task_id, channel,"
-            " shared_at) VALUES (:id, :customer_id, :guide_id, :content_id, :task_id,"
-            " :channel, :shared_at)",
-            {**record, "guide_id": guide_id},
+            " shared_at, category_631, body, images, skus, override_reason)"
+            " VALUES (:id, :customer_id, :guide_id, :content_id, :task_id, :channel,"
+            " :shared_at, :category_631, :body, :images, :skus, :override_reason)",
+            {
+                **record,
+                "guide_id": guide_id,
+                "images": json.dumps(record["images"]),
+                "skus": json.dumps(record["skus"]),
+            },
         )
         outbox.append(
             conn,

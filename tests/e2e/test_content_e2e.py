@@ -76,7 +76,7 @@ def test_content_published_synced_pictured_shared_offline_and_reported(
     record_share(
         counter.conn,
         customer_id=customer_id,
-        content_id=piece.id,
+        piece=piece,
         guide_id=guide_id,
         now=client.iso(counter.clock()),
     )

@@ -111,9 +111,10 @@ def test_share_text_fills_per_customer(conn, store) -> None:
 
 
 def test_share_is_one_transaction_with_its_outbox_entry_and_task(conn, store) -> None:
-    changes = record_share(conn, customer_id="C1", content_id="K1", guide_id="G001", now=NOW)
+    k1 = next(p for p in list_content(conn).pieces if p.id == "K1")
+    changes = record_share(conn, customer_id="C1", piece=k1, guide_id="G001", now=NOW)
     assert changes.outbox and "C1" in changes.customers
-    record_share(conn, customer_id="C2", content_id="K1", guide_id="G001", now=NOW)
+    record_share(conn, customer_id="C2", piece=k1, guide_id="G001", now=NOW)
     rows = conn.execute("SELECT customer_id, task_id, channel FROM shares ORDER BY customer_id")
     assert [tuple(r) for r in rows] == [("C1", "T1", "wechat"), ("C2", None, "wechat")]
     entries = [e for e in outbox.pending(conn) if e.entity == "share"]

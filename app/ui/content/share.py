@@ -203,10 +203,10 @@ class ShareDialog(QDialog):
             self.done_note.setText(self.tr("Copied again (the share was already recorded)."))
             return
         self.shared.append(who.id)
-        piece_id, guide_id, now = self.piece.id, self.guide.id, self.session.now_iso()
+        piece, guide_id, now = self.piece, self.guide.id, self.session.now_iso()
         self.session.change(
             lambda conn: record_share(
-                conn, customer_id=who.id, content_id=piece_id, guide_id=guide_id, now=now
+                conn, customer_id=who.id, piece=piece, guide_id=guide_id, now=now
             ),
             owner=self,
         )
