@@ -261,6 +261,21 @@ class FollowUpView:
 
 
 @dataclass(frozen=True, slots=True)
+class ShareView:
+    """One piece of content sent to the customer (转发记录), by any guide."""
+
+    id: str
+    guide_name: str
+    title: str  # the content's title, or the first line of a free composition
+    category_631: str | None
+    channel: str
+    shared_at: str
+    override_reason: str
+    over_cap: bool
+    synced: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ConflictView:
     field: str
     kept_value: str | None
@@ -299,6 +314,7 @@ class CustomerProfile:
     purchases: tuple[PurchaseView, ...] = ()
     followups: tuple[FollowUpView, ...] = ()
     conflicts: tuple[ConflictView, ...] = ()
+    shares: tuple[ShareView, ...] = ()
     pending_changes: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -359,6 +375,27 @@ def customer_profile(
             (customer_id,),
         )
     )
+    shares = tuple(
+        ShareView(
+            r["id"],
+            r["guide_name"],
+            r["title"] or (r["body"].splitlines() or [""])[0][:40],
+            r["category_631"],
+            r["channel"],
+            r["shared_at"],
+            r["override_reason"],
+            bool(r["over_cap"]),
+            r["version"] > 0,
+        )
+        for r in conn.execute(
+            "SELECT s.*, coalesce(g.name, s.guide_id) AS guide_name,"
+            " coalesce(k.title, '') AS title FROM shares s"
+            " LEFT JOIN guides g ON g.id = s.guide_id"
+            " LEFT JOIN content k ON k.id = s.content_id"
+            " WHERE s.customer_id = ? ORDER BY s.shared_at DESC LIMIT 50",
+            (customer_id,),
+        )
+    )
     conflicts = tuple(
         ConflictView(
             c["field"],
@@ -408,6 +445,7 @@ def customer_profile(
         purchases=purchases,
         followups=followups,
         conflicts=conflicts,
+        shares=shares,
         pending_changes=pending,
     )
 

@@ -29,6 +29,12 @@ CHANNELS: dict[str, str] = {
     Channel.IN_STORE: QT_TRANSLATE_NOOP("Labels", "In store"),
     Channel.SMS: QT_TRANSLATE_NOOP("Labels", "SMS"),
 }
+# The 631 mix (app/domain/content.Category631), short.
+CATEGORIES_631: dict[str, str] = {
+    "brand": QT_TRANSLATE_NOOP("Labels", "Brand"),
+    "service": QT_TRANSLATE_NOOP("Labels", "Service"),
+    "selling": QT_TRANSLATE_NOOP("Labels", "Selling"),
+}
 SIZES: dict[str, str] = {
     "top": QT_TRANSLATE_NOOP("Labels", "Top"),
     "bottom": QT_TRANSLATE_NOOP("Labels", "Bottom"),
@@ -97,6 +103,10 @@ def stage_label(stage: str | None) -> str:
 
 def channel_label(channel: str | None) -> str:
     return label(CHANNELS, channel)
+
+
+def category_631_label(category: str | None) -> str:
+    return label(CATEGORIES_631, category)
 
 
 def entity_label(entity: str | None) -> str:

@@ -583,6 +583,18 @@
         <translation>短信</translation>
     </message>
     <message>
+        <source>Brand</source>
+        <translation>品牌</translation>
+    </message>
+    <message>
+        <source>Service</source>
+        <translation>服务</translation>
+    </message>
+    <message>
+        <source>Selling</source>
+        <translation>销售</translation>
+    </message>
+    <message>
         <source>Top</source>
         <translation>上装</translation>
     </message>
@@ -919,6 +931,26 @@
     <message>
         <source>Next follow-up: {day}</source>
         <translation>下次跟进：{day}</translation>
+    </message>
+    <message>
+        <source>Shared content</source>
+        <translation>分享记录</translation>
+    </message>
+    <message>
+        <source>No content shared yet.</source>
+        <translation>还没有给这位顾客分享过内容。</translation>
+    </message>
+    <message>
+        <source>Own composition</source>
+        <translation>自由组合</translation>
+    </message>
+    <message>
+        <source>Over the contact cap, sent because: {reason}</source>
+        <translation>已超出联系上限，仍发送的原因：{reason}</translation>
+    </message>
+    <message>
+        <source>HQ found it over the contact cap</source>
+        <translation>总部复核：发送时已超出联系上限</translation>
     </message>
     <message>
         <source>Purchases</source>

@@ -51,7 +51,15 @@ from app.ui.customers.dialogs import (
 )
 from app.ui.customers.model import due_text
 from app.ui.drafts import DraftSlot
-from app.ui.labels import FIELDS, SIZES, channel_label, label, stage_label, tier_label
+from app.ui.labels import (
+    FIELDS,
+    SIZES,
+    category_631_label,
+    channel_label,
+    label,
+    stage_label,
+    tier_label,
+)
 from app.ui.session import Session
 from app.ui.widgets import plain_label
 
@@ -401,6 +409,41 @@ class ProfilePane(QWidget):
             entry = _entry("followUpEntry", lines)
             entry.setProperty("synced", f.synced)
             rows.addWidget(entry)
+
+        rows = entry_list(
+            self.tr("Shared content"),
+            "shareTimeline",
+            self.tr("No content shared yet."),
+            len(p.shares),
+        )
+        for share in p.shares:
+            head = " · ".join(
+                x
+                for x in (
+                    fmt.day_time(share.shared_at),
+                    category_631_label(share.category_631),
+                    share.guide_name,
+                )
+                if x
+            )
+            lines = [_bold(plain_label(head, "shareHead"))]
+            lines.append(plain_label(share.title or self.tr("Own composition"), "shareTitle"))
+            if share.override_reason:
+                lines.append(
+                    plain_label(
+                        self.tr("Over the contact cap, sent because: {reason}").format(
+                            reason=share.override_reason
+                        ),
+                        "shareOverride",
+                    )
+                )
+            elif share.over_cap:
+                lines.append(
+                    plain_label(self.tr("HQ found it over the contact cap"), "shareOverCap")
+                )
+            if not share.synced:
+                lines.append(plain_label(self.tr("waiting to sync"), "shareWaiting"))
+            rows.addWidget(_entry("shareEntry", lines))
 
         rows = entry_list(
             self.tr("Purchases"), "purchaseHistory", self.tr("No purchases yet."), len(p.purchases)
