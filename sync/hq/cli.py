@@ -440,12 +440,35 @@ def _read_task_file(path: Path) -> Any:
         raise CommandError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
     except OSError as exc:
         raise CommandError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return _yaml(path, text)
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise CommandError(
             f"{path}: not valid JSON: line {exc.lineno} column {exc.colno}: {exc.msg}"
         ) from exc
+
+
+def _yaml(path: Path, text: str) -> Any:
+    """A task or content file written as YAML (``.yaml`` / ``.yml``): safe loading only, and
+    dates kept as the text they were written as (the contract's dates are ISO text)."""
+    import yaml
+
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    # 2026-12-01 stays '2026-12-01' (YAML would make a date object of it).
+    _Loader.add_constructor(
+        "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
+    )
+    try:
+        return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: no arbitrary objects
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1} column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise CommandError(f"{path}: not valid YAML: {where}{problem}") from exc
 
 
 def cmd_publish_task(args: argparse.Namespace) -> int:
