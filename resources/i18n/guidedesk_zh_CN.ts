@@ -723,6 +723,70 @@
     </message>
 </context>
 <context>
+    <name>Mix631</name>
+    <message>
+        <source>No shares in the last 30 days yet: start with a piece of brand content.</source>
+        <translation>近30天还没有分享，先从一条品牌内容开始吧</translation>
+    </message>
+    <message>
+        <source>A healthy mix: keep it up.</source>
+        <translation>比例很健康，继续保持</translation>
+    </message>
+    <message>
+        <source>A lot of brand content: try answering a customer&apos;s question or an after-sale check-in.</source>
+        <translation>品牌类内容偏多，试试回答顾客的问题或做一次售后关怀</translation>
+    </message>
+    <message>
+        <source>Little brand content: try sharing a brand story or an outfit.</source>
+        <translation>品牌类内容偏少，试试分享一条品牌故事或穿搭</translation>
+    </message>
+    <message>
+        <source>A lot of service content: share some brand and outfit pieces too.</source>
+        <translation>服务类内容偏多，也分享一些品牌和穿搭内容吧</translation>
+    </message>
+    <message>
+        <source>Little service content: try answering a customer&apos;s question or an after-sale check-in.</source>
+        <translation>服务类内容偏少，试试回答顾客的问题或做一次售后关怀</translation>
+    </message>
+    <message>
+        <source>Too much selling content this month: try sharing an outfit.</source>
+        <translation>这个月销售类内容偏多，试试分享一条穿搭</translation>
+    </message>
+    <message>
+        <source>Little selling content: recommend a new arrival or an offer when it fits.</source>
+        <translation>销售类内容偏少，合适时可以推荐一款新品或活动</translation>
+    </message>
+</context>
+<context>
+    <name>MixPanel</name>
+    <message>
+        <source>Me</source>
+        <translation>我</translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation>目标</translation>
+    </message>
+    <message>
+        <source>631 mix, last 30 days</source>
+        <translation>近30天 631 比例</translation>
+    </message>
+    <message>
+        <source>Guide</source>
+        <translation>导购</translation>
+    </message>
+    <message>
+        <source>Advice</source>
+        <translation>建议</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n share(s)</source>
+        <translation>
+            <numerusform>%n 次分享</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>NavRail</name>
     <message>
         <source>Sign out</source>

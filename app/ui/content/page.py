@@ -6,6 +6,7 @@ on disk, then HQ when a fetcher is given); a picture not yet cached shows a plac
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 from PySide6.QtCore import QSize, Qt, QTimer, Slot
@@ -35,10 +36,12 @@ from app.store.changes import Changes
 from app.store.content import ContentPiece, ContentQuery, Library, list_content
 from app.store.guides import GuideAccount
 from app.store.picture_cache import PictureCache, fetch_into
+from app.ui.content.mix import MixPanel
 from app.ui.fit import FlowLayout, fit_combo
 from app.ui.session import Session
 from app.ui.widgets import ChoiceBox, SearchBox, plain_label
 from app.ui.workers import Lane
+from sync.outcome import AuthError
 
 THUMB = QSize(160, 120)
 RETRY_MS = 30_000
@@ -94,7 +97,10 @@ class PictureSource:
         self.lane.run(job, success=loaded, failure=lambda _e: done(sha, None), owner=owner)
 
     def close(self) -> None:
-        self.lane.close()
+        self.lane.close()  # the running fetch finishes first
+        close = getattr(self.fetch, "close", None)
+        if close is not None:
+            close()
 
 
 class ContentPage(QWidget):
@@ -200,6 +206,8 @@ class ContentPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(filters)
+        self.mix = MixPanel(session, guide, parent=self)  # the 631 mix: chart, advice
+        layout.addWidget(self.mix)
         layout.addWidget(self.body, 1)
 
         # A picture that could not be had (offline, a corrupt transfer) is asked for again.
@@ -399,19 +407,62 @@ class ContentPage(QWidget):
         return dialog
 
 
-def picture_fetcher(make_engine: Callable[[], object] | None) -> Fetch | None:
-    """Fetch a picture from HQ with the terminal's token, through a sync engine's client
-    (None when the terminal is not enrolled: then only what is cached shows)."""
+class PictureFetcher:
+    """Fetch pictures from HQ with the terminal's token through ONE HQ client for the
+    page's lifetime (httpx.Client pools its connections and is thread-safe).
+
+    The client is taken from a sync engine built on first use (the engine's own database
+    connection is closed at once, in the thread that opened it: only its HQ client is
+    kept). A refused credential (a rotated token) drops the client and builds a fresh
+    one once; :meth:`close` (when the page goes away) closes it.
+    """
+
+    def __init__(self, make_engine: Callable[[], object]) -> None:
+        self.make_engine = make_engine
+        self._lock = threading.Lock()
+        self._hq = None
+        self._closed = False
+        self.clients_made = 0  # for tests and the benchmark
+
+    def _client(self):
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("picture fetcher closed")
+            if self._hq is None:
+                engine = self.make_engine()
+                replica = getattr(engine, "replica", None)
+                if replica is not None and hasattr(replica, "close"):
+                    replica.close()
+                self._hq = engine.hq  # type: ignore[attr-defined]
+                self.clients_made += 1
+            return self._hq
+
+    def _drop(self, hq) -> None:
+        with self._lock:
+            if self._hq is hq:
+                self._hq = None
+                hq.close()
+
+    def __call__(self, sha: str) -> bytes:
+        hq = self._client()
+        try:
+            return hq.picture(sha)
+        except AuthError:
+            self._drop(hq)  # perhaps the token rotated since: once more with a fresh one
+            return self._client().picture(sha)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            hq, self._hq = self._hq, None
+        if hq is not None:
+            hq.close()
+
+
+def picture_fetcher(make_engine: Callable[[], object] | None) -> PictureFetcher | None:
+    """Fetch a picture from HQ with the terminal's token, through one HQ client kept for
+    the page's lifetime (None when the terminal is not enrolled: then only what is cached
+    shows)."""
     if make_engine is None:
         return None
-
-    def fetch(sha: str) -> bytes:
-        engine = make_engine()
-        try:
-            return engine.hq.picture(sha)  # type: ignore[attr-defined]
-        finally:
-            close = getattr(engine, "close", None)
-            if close is not None:
-                close()
-
-    return fetch
+    return PictureFetcher(make_engine)

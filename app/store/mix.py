@@ -1,0 +1,65 @@
+"""Counts for the 631 mix (app/domain/mix631.py): shares per category in a time window,
+for one guide, or per guide of a store (the manager's view).
+
+A share's category is its own (``shares.category_631``), else its piece's (a share
+recorded before shares carried one); a share with neither is not counted. Times are the
+store's ISO-8601 UTC strings (``...Z``), compared as text; the index ``shares_guide_time``
+(migration 14) serves the guide's window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from app.store.sqlite import driver as sqlite3
+
+_CATEGORY = "coalesce(s.category_631, c.category_631)"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def guide_counts(
+    conn: sqlite3.Connection, guide_id: str, since: datetime, until: datetime
+) -> dict[str, int]:
+    """Category → the guide's shares in ``[since, until]``."""
+    rows = conn.execute(
+        f"SELECT {_CATEGORY} AS category, count(*) AS n FROM shares s"
+        " LEFT JOIN content c ON c.id = s.content_id"
+        " WHERE s.guide_id = ? AND s.shared_at >= ? AND s.shared_at <= ?"
+        f" AND {_CATEGORY} IS NOT NULL GROUP BY 1",
+        (guide_id, _iso(since), _iso(until)),
+    ).fetchall()
+    return {row[0]: row[1] for row in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class GuideCounts:
+    guide_id: str
+    name: str
+    counts: dict[str, int]
+
+
+def store_counts(
+    conn: sqlite3.Connection, store_id: str, since: datetime, until: datetime
+) -> list[GuideCounts]:
+    """Every active guide of the store (by name) with their counts, none left out for
+    having no shares."""
+    guides = conn.execute(
+        "SELECT id, name FROM guides WHERE store_id = ? AND active = 1 ORDER BY name, id",
+        (store_id,),
+    ).fetchall()
+    rows = conn.execute(
+        f"SELECT s.guide_id, {_CATEGORY} AS category, count(*) AS n FROM shares s"
+        " JOIN guides g ON g.id = s.guide_id AND g.store_id = ?"
+        " LEFT JOIN content c ON c.id = s.content_id"
+        " WHERE s.shared_at >= ? AND s.shared_at <= ?"
+        f" AND {_CATEGORY} IS NOT NULL GROUP BY 1, 2",
+        (store_id, _iso(since), _iso(until)),
+    ).fetchall()
+    counts: dict[str, dict[str, int]] = {}
+    for guide_id, category, n in rows:
+        counts.setdefault(guide_id, {})[category] = n
+    return [GuideCounts(g[0], g[1], counts.get(g[0], {})) for g in guides]
