@@ -745,6 +745,10 @@ def load_demo(
         **demo_records(brand),
         meta={_DEMO_MARKER: json.dumps({"customers": customers, "seed": seed})},
     )
+    from sync.hq.demo_content import demo_content  # the library with its pictures
+
+    library = demo_content(brand.today, [p.sku for p in brand.products])
+    counts["content_published"] = len(storage.publish_content(library).created)
     for campaign in demo_campaigns(brand.today):
         storage.publish_task(campaign)
     counts["campaigns"] = len(demo_campaigns(brand.today))
@@ -796,7 +800,7 @@ def demo_campaigns(today: date) -> list[dict[str, Any]]:
             "instructions": "把冬季新品图文发给喜欢新品的顾客，附上试穿邀请。",
             "due_on": day(14),
             "targets": {"tag_groups": [["新品控"]]},
-            "content": ["CT001"],
+            "content": ["CT001", "CT-WINTER26-01"],
             "evidence": "picture",
             "review": True,
         },
