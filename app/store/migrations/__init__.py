@@ -44,6 +44,7 @@ STEPS: list[tuple[int, str]] = [
     (12, "0012_followup_due_index.sql"),
     (13, "0013_content_fields.sql"),
     (14, "0014_outreach_fields.sql"),
+    (15, "0015_compositions.sql"),
 ]
 LATEST = STEPS[-1][0]
 
