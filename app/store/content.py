@@ -104,11 +104,13 @@ def list_content(conn: sqlite3.Connection, query: ContentQuery = ContentQuery())
     where = ["kind <> 'tip'"]
     if "status" in have:
         where.append("status <> 'retired'")
-    rows = conn.execute(
+    cursor = conn.execute(
         f"SELECT * FROM content WHERE {' AND '.join(where)}"
         " ORDER BY coalesce(published_at, '') DESC, title"
-    ).fetchall()
-    every = [_piece(r, have) for r in rows]
+    )
+    names = [d[0] for d in cursor.description]
+    # Plain dicts: a lookup by name in a Row costs more than the rest of a piece.
+    every = [_piece(dict(zip(names, tuple(r), strict=True)), have) for r in cursor.fetchall()]
     text = query.text.strip().casefold()
 
     def keep(p: ContentPiece) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+import shiboken6
 from PySide6.QtCore import QSize, Qt, QTimer, Slot
 from PySide6.QtGui import (
     QColor,
@@ -96,6 +97,47 @@ class PictureSource:
 
         self.lane.run(job, success=loaded, failure=lambda _e: done(sha, None), owner=owner)
 
+    def request_many(
+        self, shas: list[str], done: Callable[[str, QImage | None], None], owner=None
+    ) -> None:
+        """Like :meth:`request` for many pictures (a page of cards): one job on the lane
+        reads and decodes them in order and hands them back a few at a time, so the first
+        cards' thumbnails show while the rest still load."""
+        known = [s for s in shas if s in self._images]
+        for sha in known:
+            done(sha, self._images[sha])
+        wanted = [s for s in shas if s not in self._images]
+        if not wanted:
+            return
+        cache, fetch, lane, images = self.cache, self.fetch, self.lane, self._images
+
+        def deliver(batch: list[tuple[str, QImage | None]]) -> None:
+            if owner is not None and not shiboken6.isValid(owner):
+                return
+            for sha, image in batch:
+                if image is not None:
+                    images[sha] = image
+                done(sha, image)
+
+        def job() -> None:
+            batch: list[tuple[str, QImage | None]] = []
+            for n, sha in enumerate(wanted):
+                data = cache.get(sha) if cache is not None else None
+                if data is None and cache is not None and fetch is not None:
+                    try:
+                        data = fetch_into(cache, sha, fetch)  # hash checked; corrupt: None
+                    except Exception:  # offline, refused: the placeholder stays
+                        data = None
+                image = QImage.fromData(data) if data else None
+                batch.append((sha, image if image is not None and not image.isNull() else None))
+                if len(batch) >= (8 if n < 32 else 64):
+                    lane.post(lambda b=batch: deliver(b))
+                    batch = []
+            if batch:
+                lane.post(lambda b=batch: deliver(b))
+
+        lane.run(job, owner=owner)
+
     def close(self) -> None:
         self.lane.close()  # the running fetch finishes first
         close = getattr(self.fetch, "close", None)
@@ -119,6 +161,7 @@ class ContentPage(QWidget):
         self.ready = False
         self.library = Library([], 0)
         self.current: ContentPiece | None = None
+        self._rows_of_picture: dict[str, list[int]] = {}  # a thumbnail's cards
         self.preselected: list[str] = []  # ticked in the next share dialog
         self._placeholder = QIcon(placeholder_pixmap())
 
@@ -203,6 +246,10 @@ class ContentPage(QWidget):
         top = QHBoxLayout()
         top.addWidget(plain_label(self.tr("Content"), "pageTitle", wrap=False, selectable=False))
         top.addWidget(self.search, 1)
+        from app.ui.content.compose import ComposeBar  # 自由组合 and 我的草稿
+
+        self.compose = ComposeBar(session, guide, self.pictures, share=self.open_share, parent=self)
+        top.addWidget(self.compose)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(filters)
@@ -284,6 +331,7 @@ class ContentPage(QWidget):
         )
         keep = self.current.id if self.current else None
         self.model.clear()
+        self._rows_of_picture = {}
         for piece in library.pieces:
             item = QStandardItem(
                 f"{piece.title}\n{self.kind_label(piece.kind)} · {self.validity(piece)}"
@@ -293,9 +341,10 @@ class ContentPage(QWidget):
             item.setData(piece.id, Qt.ItemDataRole.AccessibleDescriptionRole)
             item.setToolTip(piece.title)
             item.setIcon(self._placeholder)
-            self.model.appendRow(item)
             if piece.images:
-                self.pictures.request(piece.images[0], self._picture_ready, owner=self)
+                self._rows_of_picture.setdefault(piece.images[0], []).append(self.model.rowCount())
+            self.model.appendRow(item)
+        self.pictures.request_many(list(self._rows_of_picture), self._picture_ready, owner=self)
         if library.total == 0:
             self.body.setCurrentWidget(self.empty)
         elif not library.pieces:
@@ -326,11 +375,11 @@ class ContentPage(QWidget):
         pixmap = QPixmap.fromImage(image).scaled(
             THUMB, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
         )
-        for row in range(self.model.rowCount()):
+        icon = QIcon(pixmap)
+        for row in self._rows_of_picture.get(sha, ()):
             item = self.model.item(row)
-            piece = item.data(PIECE_ROLE)
-            if piece.images and piece.images[0] == sha:
-                item.setIcon(QIcon(pixmap))
+            if item is not None:
+                item.setIcon(icon)
                 item.setData(sha, Qt.ItemDataRole.UserRole + 2)
         if self.current and self.current.images and self.current.images[0] == sha:
             self._show_picture(image)
