@@ -127,6 +127,104 @@
     </message>
 </context>
 <context>
+    <name>ComposeBar</name>
+    <message>
+        <source>Free composition…</source>
+        <translation>自由组合…</translation>
+    </message>
+    <message>
+        <source>My drafts ({n})</source>
+        <translation>我的草稿（{n}）</translation>
+    </message>
+</context>
+<context>
+    <name>ComposeDialog</name>
+    <message>
+        <source>Free composition</source>
+        <translation>自由组合</translation>
+    </message>
+    <message>
+        <source>Search products by name or SKU</source>
+        <translation>按商品名或货号搜索</translation>
+    </message>
+    <message>
+        <source>Your own words. {称呼}, {导购} and {门店} are filled in for each customer.</source>
+        <translation>写下你想说的话。{称呼}、{导购}、{门店}会按每位顾客自动填好。</translation>
+    </message>
+    <message>
+        <source>Choose the 631 category</source>
+        <translation>选择 631 类别</translation>
+    </message>
+    <message>
+        <source>Save draft</source>
+        <translation>保存草稿</translation>
+    </message>
+    <message>
+        <source>Share…</source>
+        <translation>分享…</translation>
+    </message>
+    <message>
+        <source>Delete draft</source>
+        <translation>删除草稿</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Products</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <source>Pictures from the library</source>
+        <translation>素材库图片</translation>
+    </message>
+    <message>
+        <source>Preview (for {address})</source>
+        <translation>预览（以{address}为例）</translation>
+    </message>
+    <message>
+        <source>Write a few words first.</source>
+        <translation>请先写几句话。</translation>
+    </message>
+    <message>
+        <source>The text is longer than {n} characters.</source>
+        <translation>文字超过 {n} 字了。</translation>
+    </message>
+    <message>
+        <source>At most {n} pictures.</source>
+        <translation>最多 {n} 张图片。</translation>
+    </message>
+    <message>
+        <source>At most {n} products.</source>
+        <translation>最多 {n} 件商品。</translation>
+    </message>
+    <message>
+        <source>Choose the 631 category (brand, service or selling).</source>
+        <translation>请选择 631 类别（品牌、服务或销售）。</translation>
+    </message>
+    <message>
+        <source>{chars} / {max_chars} characters · {pics} / {max_pics} pictures · {skus} / {max_skus} products</source>
+        <translation>{chars}/{max_chars} 字 · 图片 {pics}/{max_pics} · 商品 {skus}/{max_skus}</translation>
+    </message>
+    <message>
+        <source>{n} picture(s)</source>
+        <translation>{n} 张图片</translation>
+    </message>
+    <message>
+        <source>products: {names}</source>
+        <translation>商品：{names}</translation>
+    </message>
+    <message>
+        <source>Draft saved.</source>
+        <translation>草稿已保存</translation>
+    </message>
+    <message>
+        <source>Nothing to save yet.</source>
+        <translation>还没有可保存的内容</translation>
+    </message>
+</context>
+<context>
     <name>ContentPage</name>
     <message>
         <source>Search title, words, tags</source>
@@ -419,6 +517,33 @@
     <message>
         <source>{month}/{day}</source>
         <translation>{month}月{day}日</translation>
+    </message>
+</context>
+<context>
+    <name>DraftsDialog</name>
+    <message>
+        <source>My drafts</source>
+        <translation>我的草稿</translation>
+    </message>
+    <message>
+        <source>No drafts yet: “Free composition…” starts one.</source>
+        <translation>还没有草稿，点“自由组合…”开始写一条。</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>(no words yet)</source>
+        <translation>（还没写文字）</translation>
     </message>
 </context>
 <context>

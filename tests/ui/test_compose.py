@@ -202,3 +202,22 @@ def test_ctrl_s_saves(qtbot, session, guide, add_records, cache, terminal, ctrl_
     qtbot.waitUntil(lambda: dialog.saved_count >= 1)
     assert dialog.note.text() == "Draft saved."
     assert [c.body for c in stored(terminal)] == ["Ctrl+S 保存"]
+
+
+def test_in_chinese_the_guide_chooses_service(qtbot, qapp, session, guide, cache) -> None:
+    from app.ui.app import install_translator
+
+    translator = install_translator(qapp, "zh_CN")
+    try:
+        page = open_page(qtbot, session, guide, cache)
+        assert page.compose.compose_button.text() == "自由组合…"
+        assert page.compose.drafts_button.text() == "我的草稿（0）"
+        dialog = open_composer(qtbot, page)
+        labels = [dialog.category.itemText(i) for i in range(dialog.category.count())]
+        assert labels[0] == "选择 631 类别" and any(t.startswith("服务") for t in labels)
+        choose_service(qtbot, dialog)
+        assert dialog.category.currentText().startswith("服务")
+        assert dialog.save_button.text() == "保存草稿" and dialog.share_button.text() == "分享…"
+    finally:
+        if translator is not None:
+            qapp.removeTranslator(translator)

@@ -193,6 +193,30 @@ def test_content_page_and_share_dialog_fit(qtbot, lang, session, guide, add_reco
     assert_fits(dialog, f"share dialog {lang}")
 
 
+def test_composer_and_drafts_fit(qtbot, lang, session, guide, add_records) -> None:
+    from tests.ui.test_content import library
+
+    add_records(library())
+    window = open_window(qtbot, session, guide, SMALL)
+    window.show_section("content")
+    bar = window.content.compose
+    composer = bar.compose()
+    qtbot.waitUntil(lambda: composer.ready and composer.products.count() == 2)
+    composer.text.setPlainText("{称呼}您好，新到的围巾很配您上次的大衣。")
+    composer.products.item(0).setCheckState(Qt.CheckState.Checked)
+    settle(qtbot, composer)
+    assert composer.frameGeometry().width() <= SMALL[0]
+    assert composer.frameGeometry().height() <= SMALL[1]
+    assert_fits(composer, f"composer {lang}")
+    composer.save_draft()
+    qtbot.waitUntil(lambda: composer.saved_count >= 1)
+    composer.close()
+    drafts = bar.show_drafts()
+    qtbot.waitUntil(lambda: drafts.ready and drafts.model.rowCount() == 1)
+    settle(qtbot, drafts)
+    assert_fits(drafts, f"drafts {lang}")
+
+
 def test_status_bar_during_and_after_a_sync_fits(qtbot, lang, session, guide, fake_engine) -> None:
     gate = threading.Event()
     engine = fake_engine(SyncReport(ok=True, pulled=3), gate=gate)

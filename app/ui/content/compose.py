@@ -249,8 +249,11 @@ class ComposeDialog(QDialog):
                 Qt.CheckState.Checked if sha in self._images else Qt.CheckState.Unchecked
             )
             self.picture_list.addItem(item)
-            self.pictures.request(sha, self._picture_ready, owner=self)
         self.picture_list.blockSignals(False)
+        shas = [
+            self.picture_list.item(r).data(VALUE_ROLE) for r in range(self.picture_list.count())
+        ]
+        self.pictures.request_many(shas, self._picture_ready, owner=self)  # one lane job
         self._refresh()
         self.ready = True
 
