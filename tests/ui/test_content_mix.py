@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from app.domain.content import Category631
 from app.domain.mix631 import Advice
 from app.store.mix import guide_counts, store_counts
-from app.ui.content.mix import advice_text
+from app.ui.content.mix import ME, TARGET_ROW, advice_text
 from app.ui.content.page import PictureFetcher
 from sync.outcome import AuthError
 from tests.ui.conftest import change
@@ -96,8 +96,8 @@ def test_the_chart_and_advice_follow_the_shares_and_a_new_share(
     # 2 brand, 1 service, 1 selling: 50 / 25 / 25 — selling furthest over.
     assert panel.current.advice is Advice.SELLING_OVER
     assert panel.advice.text() == advice_text(Advice.SELLING_OVER)
-    assert [panel.sets[c].at(0) for c in Category631] == [50, 25, 25]
-    assert [panel.sets[c].at(1) for c in Category631] == [60, 30, 10]  # the target row
+    assert [panel.sets[c].at(ME) for c in Category631] == [50, 25, 25]
+    assert [panel.sets[c].at(TARGET_ROW) for c in Category631] == [60, 30, 10]  # the target row
 
     # A brand share through the real dialog: the mix reloads on its own.
     click_card(qtbot, page, "CT-WINTER")
@@ -108,7 +108,7 @@ def test_the_chart_and_advice_follow_the_shares_and_a_new_share(
     qtbot.mouseClick(dialog.copy_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.current.total == 5)
     assert panel.current.counts[Category631.BRAND] == 3
-    assert [panel.sets[c].at(0) for c in Category631] == [60, 20, 20]
+    assert [panel.sets[c].at(ME) for c in Category631] == [60, 20, 20]
 
 
 def test_the_manager_sees_the_mix_per_guide(qtbot, session, manager, add_records, cache) -> None:

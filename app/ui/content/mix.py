@@ -42,6 +42,7 @@ COLORS = {
     Category631.SERVICE: QColor("#5aa469"),
     Category631.SELLING: QColor("#e07a3f"),
 }
+ME, TARGET_ROW = 1, 0  # the chart's rows, bottom to top
 ADVICE: dict[str, str] = {
     Advice.NO_SHARES: QT_TRANSLATE_NOOP(
         "Mix631", "No shares in the last 30 days yet: start with a piece of brand content."
@@ -94,7 +95,7 @@ class MixPanel(QWidget):
         for c, bar in self.sets.items():
             bar.setColor(COLORS[c])
             bar.setBorderColor(COLORS[c])
-            bar.append([0.0, float(TARGET[c])])  # row 0: the guide, row 1: the target
+            bar.append([float(TARGET[c]), 0.0])  # row 0 (bottom): the target, row 1: the guide
             series.append(bar)
         series.setBarWidth(0.7)
         series.setLabelsVisible(True)
@@ -102,7 +103,9 @@ class MixPanel(QWidget):
         chart = QChart()
         chart.addSeries(series)
         rows = QBarCategoryAxis()
-        rows.append([self.tr("Me"), self.tr("Target")])
+        rows.append([self.tr("Target"), self.tr("Me")])
+        rows.setTruncateLabels(False)
+        rows.setGridLineVisible(False)
         values = QValueAxis()
         values.setRange(0, 100)
         values.setTickCount(2)
@@ -149,7 +152,12 @@ class MixPanel(QWidget):
             header = self.table.horizontalHeader()
             header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
             header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-            self.table.setFixedHeight(86)
+            line = self.table.fontMetrics().height() + 6
+            self.table.verticalHeader().setDefaultSectionSize(line)
+            head = header.sizeHint().height()
+            tall = head + 3 * line + 2 * self.table.frameWidth()  # three guides in view
+            self.table.setFixedHeight(tall)
+            self.view.setFixedHeight(tall)
             self.table.setWordWrap(False)
             row.addWidget(self.table, 4)
 
@@ -178,7 +186,7 @@ class MixPanel(QWidget):
         mine, team = result
         self.current = mix(mine)
         for c, bar in self.sets.items():
-            bar.replace(0, round(self.current.percent[c]))
+            bar.replace(ME, round(self.current.percent[c]))
         self.advice.setText(advice_text(self.current.advice))
         self.summary.setText(
             self.tr("%n share(s)", "", self.current.total)
