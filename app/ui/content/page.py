@@ -69,6 +69,7 @@ class PictureSource:
         self.cache, self.fetch = cache, fetch
         self.lane = Lane("pictures", session.errors)
         self._images: dict[str, QImage] = {}
+        self._closing = False
 
     def image(self, sha: str) -> QImage | None:
         return self._images.get(sha)
@@ -110,6 +111,7 @@ class PictureSource:
         if not wanted:
             return
         cache, fetch, lane, images = self.cache, self.fetch, self.lane, self._images
+        source = self
 
         def deliver(batch: list[tuple[str, QImage | None]]) -> None:
             if owner is not None and not shiboken6.isValid(owner):
@@ -122,6 +124,8 @@ class PictureSource:
         def job() -> None:
             batch: list[tuple[str, QImage | None]] = []
             for n, sha in enumerate(wanted):
+                if source._closing:  # the page went away: stop loading its pictures
+                    return
                 data = cache.get(sha) if cache is not None else None
                 if data is None and cache is not None and fetch is not None:
                     try:
@@ -139,6 +143,7 @@ class PictureSource:
         lane.run(job, owner=owner)
 
     def close(self) -> None:
+        self._closing = True
         self.lane.close()  # the running fetch finishes first
         close = getattr(self.fetch, "close", None)
         if close is not None:
@@ -332,9 +337,11 @@ class ContentPage(QWidget):
         keep = self.current.id if self.current else None
         self.model.clear()
         self._rows_of_picture = {}
-        for piece in library.pieces:
+        items: list[QStandardItem] = []
+        kinds = {k.value: self.kind_label(k.value) for k in ContentKind}
+        for row, piece in enumerate(library.pieces):
             item = QStandardItem(
-                f"{piece.title}\n{self.kind_label(piece.kind)} · {self.validity(piece)}"
+                f"{piece.title}\n{kinds.get(piece.kind, piece.kind)} · {self.validity(piece)}"
             )
             item.setEditable(False)
             item.setData(piece, PIECE_ROLE)
@@ -342,8 +349,10 @@ class ContentPage(QWidget):
             item.setToolTip(piece.title)
             item.setIcon(self._placeholder)
             if piece.images:
-                self._rows_of_picture.setdefault(piece.images[0], []).append(self.model.rowCount())
-            self.model.appendRow(item)
+                self._rows_of_picture.setdefault(piece.images[0], []).append(row)
+            items.append(item)
+        if items:  # one insertion, not one per card
+            self.model.invisibleRootItem().appendRows(items)
         self.pictures.request_many(list(self._rows_of_picture), self._picture_ready, owner=self)
         if library.total == 0:
             self.body.setCurrentWidget(self.empty)
