@@ -374,7 +374,7 @@ def main() -> int:
         print(
             f"    shutil.copyfile of the same files: {found['copy_s']:.3f} s = {copy_mbs:.0f} MB/s;"
             f" copy / fetch = {copy_mbs / fetch_mbs:.1f}x; cache holds"
-            f" {found['cache_size'] / 1e6:.1f} MB of its {found['cache_limit'] / 1e6:.0f} MB limit"
+            f" {found['cache_size'] / 1e6:.1f} MB of its {found['cache_limit'] / 2**20:.0f} MiB limit"
         )
     return 0
 
