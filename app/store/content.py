@@ -78,13 +78,23 @@ def _columns(conn: sqlite3.Connection) -> set[str]:
     return {r[1] for r in conn.execute("PRAGMA table_info(content)")}
 
 
-def _piece(row: sqlite3.Row, have: set[str]) -> ContentPiece:
+def _json_list(text: str | None, memo: dict[str, tuple]) -> tuple:
+    """A JSON list column as a tuple; the same text is parsed once (tags repeat)."""
+    text = text or "[]"
+    found = memo.get(text)
+    if found is None:
+        found = memo[text] = tuple(json.loads(text))
+    return found
+
+
+def _piece(row: sqlite3.Row, have: set[str], memo: dict[str, tuple] | None = None) -> ContentPiece:
+    memo = {} if memo is None else memo
     extra: dict[str, Any] = {}
     for name in OPTIONAL:
         if name in have and name != "status":
             extra[name] = row[name]
     if "tags" in extra:
-        extra["tags"] = tuple(json.loads(extra["tags"] or "[]"))
+        extra["tags"] = _json_list(extra["tags"], memo)
     if extra.get("caption") is None:
         extra.pop("caption", None)
     return ContentPiece(
@@ -92,7 +102,7 @@ def _piece(row: sqlite3.Row, have: set[str]) -> ContentPiece:
         kind=row["kind"],
         title=row["title"],
         body=row["body"] or "",
-        images=tuple(json.loads(row["images"] or "[]")),
+        images=_json_list(row["images"], memo),
         category_631=row["category_631"],
         **extra,
     )
@@ -110,7 +120,8 @@ def list_content(conn: sqlite3.Connection, query: ContentQuery = ContentQuery())
     )
     names = [d[0] for d in cursor.description]
     # Plain dicts: a lookup by name in a Row costs more than the rest of a piece.
-    every = [_piece(dict(zip(names, tuple(r), strict=True)), have) for r in cursor.fetchall()]
+    memo: dict[str, tuple] = {}
+    every = [_piece(dict(zip(names, tuple(r), strict=True)), have, memo) for r in cursor.fetchall()]
     text = query.text.strip().casefold()
 
     def keep(p: ContentPiece) -> bool:
