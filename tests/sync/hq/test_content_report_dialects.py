@@ -6,22 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from sync.hq.storage import HQStorage
+from tests.sync.hq.test_content import _share
 
 FIGURES = ("shares", "customers", "guides", "purchases", "purchase_cents")
-
-
-def _share(hq: HQStorage, sid: str, customer: str, guide: str, cid: str, at: str) -> None:
-    record = {
-        "id": sid,
-        "customer_id": customer,
-        "guide_id": guide,
-        "content_id": cid,
-        "channel": "wechat",
-        "shared_at": at,
-        "category_631": "brand",
-    }
-    with hq.write() as tx:
-        tx.put("share", [record], scopes="S001")
 
 
 def test_report_window_on_each_database(storage: HQStorage, hqdata: Any) -> None:
