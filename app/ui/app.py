@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QTranslator
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app.store import sessions
@@ -52,14 +52,40 @@ class UiContext:
     idle_seconds: float | None = None  # None: the brand's idle lock (HQ), else 5 minutes
 
 
+class _WithQtBase(QTranslator):
+    """Our translation, and Qt's own (``qtbase_<lang>.qm``) for what Qt writes itself: the
+    standard buttons (关闭, 取消, 确定), a line edit's menu. One translator, so whoever
+    removes it (a test switching back to English) removes both."""
+
+    def __init__(self, parent: QCoreApplication) -> None:
+        super().__init__(parent)
+        self.qt = QTranslator(self)
+
+    def translate(self, context, source, disambiguation=None, n=-1):
+        found = super().translate(context, source, disambiguation, n)
+        found = found or self.qt.translate(context, source, disambiguation, n)
+        # None is Qt's "no translation here" (a null string): the next translator, or the
+        # source text, is used. An empty string would be taken as the translation.
+        return found or None
+
+    def isEmpty(self) -> bool:
+        return super().isEmpty() and self.qt.isEmpty()
+
+
 def install_translator(app: QCoreApplication, lang: str) -> QTranslator | None:
-    """Load ``resources/i18n/guidedesk_<lang>.qm``; English (the source language) needs none."""
+    """Load ``resources/i18n/guidedesk_<lang>.qm`` and Qt's own ``qtbase_<lang>.qm`` (from
+    the Qt that runs, frozen builds included); English (the source language) needs none."""
     if lang == "en":
         return None
-    translator = QTranslator(app)
+    translator = _WithQtBase(app)
     if not translator.load(str(translation_path(lang))):
         log.warning("no translation for %s", lang)
         return None
+    qt_folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if not translator.qt.load(f"qtbase_{lang}", qt_folder):
+        log.info(
+            "no Qt translation qtbase_%s in %s: Qt's own buttons stay English", lang, qt_folder
+        )
     app.installTranslator(translator)
     return translator
 
