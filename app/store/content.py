@@ -65,6 +65,17 @@ class ContentQuery:
     category_631: str | None = None
     valid_on: date | None = None  # "valid today": the store's today
 
+    @property
+    def unfiltered(self) -> bool:
+        return not (
+            self.text.strip()
+            or self.kind
+            or self.tag
+            or self.campaign
+            or self.category_631
+            or self.valid_on
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Library:
@@ -108,15 +119,27 @@ def _piece(row: sqlite3.Row, have: set[str], memo: dict[str, tuple] | None = Non
     )
 
 
-def list_content(conn: sqlite3.Connection, query: ContentQuery = ContentQuery()) -> Library:
-    """Pieces in circulation (retired ones hidden, tips aside), newest first, filtered."""
+def list_content(
+    conn: sqlite3.Connection, query: ContentQuery = ContentQuery(), *, first: int | None = None
+) -> Library:
+    """Pieces in circulation (retired ones hidden, tips aside), newest first, filtered.
+
+    ``first`` (an unfiltered query only): just the first pieces of that order — what a
+    first screen shows while the whole library is read — with ``total`` still counting
+    them all (``tags`` and ``campaigns`` then come from those pieces only).
+    """
     have = _columns(conn)
     where = ["kind <> 'tip'"]
     if "status" in have:
         where.append("status <> 'retired'")
+    limit = ""
+    if first is not None:
+        if not query.unfiltered:
+            raise ValueError("first= needs an unfiltered query")
+        limit = f" LIMIT {int(first)}"
     cursor = conn.execute(
         f"SELECT * FROM content WHERE {' AND '.join(where)}"
-        " ORDER BY coalesce(published_at, '') DESC, title"
+        " ORDER BY coalesce(published_at, '') DESC, title, id" + limit
     )
     names = [d[0] for d in cursor.description]
     # Plain dicts: a lookup by name in a Row costs more than the rest of a piece.
@@ -140,9 +163,14 @@ def list_content(conn: sqlite3.Connection, query: ContentQuery = ContentQuery())
             return all(term in hay for term in text.split())
         return True
 
+    total = len(every)
+    if first is not None and total >= int(first):
+        total = conn.execute(
+            f"SELECT count(*) FROM content WHERE {' AND '.join(where)}"
+        ).fetchone()[0]
     return Library(
         pieces=[p for p in every if keep(p)],
-        total=len(every),
+        total=total,
         tags=sorted({t for p in every for t in p.tags}),
         campaigns=sorted({p.campaign for p in every if p.campaign}),
     )

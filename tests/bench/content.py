@@ -175,7 +175,9 @@ def bench_page(pieces: int, runs: int) -> dict:
         page.resize(1024, 700)
 
         def ready() -> bool:
-            if not page.ready or page.model.rowCount() == 0:
+            # What the guide sees: cards painted, each visible one with its thumbnail (the
+            # page reads the first screen first; the whole library follows, timed apart).
+            if page.model.rowCount() == 0:
                 return False
             rect = page.grid.viewport().rect()
             first = page.grid.indexAt(rect.topLeft() + QPoint(10, 10))
@@ -195,6 +197,12 @@ def bench_page(pieces: int, runs: int) -> dict:
         page.show()
         wait(watch)
         elapsed = time.perf_counter() - started
+        deadline = time.perf_counter() + 60
+        while not (page.ready and page.model.rowCount() == pieces):
+            if time.perf_counter() > deadline:
+                raise RuntimeError("the whole library did not arrive within 60 s")
+            app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 20)
+        whole.append(time.perf_counter() - started)
         page.close()
         source.close()  # its pictures lane stops; the page itself goes now, not later
         shiboken6.delete(page)
@@ -229,13 +237,15 @@ def bench_page(pieces: int, runs: int) -> dict:
         app.processEvents()
         return elapsed
 
+    whole: list[float] = []
     page_once()  # warm-up: imports, fonts, the first style polish
     raw_once()
+    whole.clear()
     page = [page_once() for _ in range(runs)]
     raw = [raw_once() for _ in range(runs)]
     session.close()
     shutil.rmtree(home, ignore_errors=True)
-    return {"page": page, "raw": raw}
+    return {"page": page, "raw": raw, "whole": whole}
 
 
 # -- (b) the first sync of pictures ---------------------------------------------------
@@ -360,6 +370,11 @@ def main() -> int:
         print(
             f"    raw QListView with the same {args.pieces} icons decoded: median {r50:.1f} ms,"
             f" p95 {percentile(raw, 95) * 1000:.1f} ms; page / raw = {p50 / r50:.2f}"
+        )
+        whole = found["whole"]
+        print(
+            f"    the whole library in the grid (all {args.pieces} cards, filters ready):"
+            f" median {percentile(whole, 50) * 1000:.1f} ms, p95 {percentile(whole, 95) * 1000:.1f} ms"
         )
     if args.only in (None, "pictures"):
         found = bench_pictures(args.pictures, args.kb)

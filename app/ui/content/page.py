@@ -46,6 +46,8 @@ from sync.outcome import AuthError
 
 THUMB = QSize(160, 120)
 RETRY_MS = 30_000
+# Cards read first when the page opens on a big library (a 1920x1080 screen shows ~40).
+FIRST_SCREEN = 60
 PIECE_ROLE = Qt.ItemDataRole.UserRole + 1
 Fetch = Callable[[str], bytes]
 
@@ -167,6 +169,10 @@ class ContentPage(QWidget):
         self.library = Library([], 0)
         self.current: ContentPiece | None = None
         self._rows_of_picture: dict[str, list[int]] = {}  # a thumbnail's cards
+        # Thumbnails already made, by picture hash: a reload (a filter, the whole library
+        # after the first screen) shows them at once instead of a placeholder again.
+        self._icons: dict[str, QIcon] = {}
+        self._generation = 0  # the latest reload: older reads' answers are dropped
         self.preselected: list[str] = []  # ticked in the next share dialog
         self._placeholder = QIcon(placeholder_pixmap())
 
@@ -320,15 +326,42 @@ class ContentPage(QWidget):
     def reload(self) -> None:
         query = self.query()
         self.ready = False
+        self._generation += 1
+        generation = self._generation
+
+        def show(library: Library) -> None:
+            if generation == self._generation:
+                self._show(library)
+
+        if self.model.rowCount() or not query.unfiltered:
+            self.session.read.run(lambda conn: list_content(conn, query), success=show, owner=self)
+            return
+
+        # Opening on an empty grid: the first screen of cards first (a big library takes
+        # a while to read), then the whole library in the same order below them.
+        def first_shown(library: Library) -> None:
+            if generation != self._generation:
+                return
+            partial = library.total > len(library.pieces)
+            self._show(library, partial=partial)
+            if partial:
+                self.session.read.run(
+                    lambda conn: list_content(conn, query), success=show, owner=self
+                )
+
         self.session.read.run(
-            lambda conn: list_content(conn, query), success=self._show, owner=self
+            lambda conn: list_content(conn, query, first=FIRST_SCREEN),
+            success=first_shown,
+            owner=self,
         )
 
     def _on_changes(self, changes: Changes) -> None:
         if changes.touches("content"):
             self.reload()
 
-    def _show(self, library: Library) -> None:
+    def _show(self, library: Library, *, partial: bool = False) -> None:
+        """Fill the grid with ``library``'s cards; ``partial``: only the first screen of
+        them, the rest is on its way (``ready`` stays False until it is here)."""
         self.library = library
         self.tag.set_choices([(self.tr("All tags"), None)] + [(t, t) for t in library.tags])
         self.campaign.set_choices(
@@ -337,6 +370,7 @@ class ContentPage(QWidget):
         keep = self.current.id if self.current else None
         self.model.clear()
         self._rows_of_picture = {}
+        icons, self._icons = self._icons, {}
         items: list[QStandardItem] = []
         kinds = {k.value: self.kind_label(k.value) for k in ContentKind}
         for row, piece in enumerate(library.pieces):
@@ -347,13 +381,22 @@ class ContentPage(QWidget):
             item.setData(piece, PIECE_ROLE)
             item.setData(piece.id, Qt.ItemDataRole.AccessibleDescriptionRole)
             item.setToolTip(piece.title)
-            item.setIcon(self._placeholder)
-            if piece.images:
-                self._rows_of_picture.setdefault(piece.images[0], []).append(row)
+            sha = piece.images[0] if piece.images else None
+            icon = icons.get(sha) if sha else None
+            if icon is not None:  # made for an earlier fill of the grid
+                self._icons[sha] = icon
+                item.setIcon(icon)
+                item.setData(sha, Qt.ItemDataRole.UserRole + 2)
+            else:
+                item.setIcon(self._placeholder)
+            if sha:
+                self._rows_of_picture.setdefault(sha, []).append(row)
             items.append(item)
         if items:  # one insertion, not one per card
             self.model.invisibleRootItem().appendRows(items)
-        self.pictures.request_many(list(self._rows_of_picture), self._picture_ready, owner=self)
+        wanted = [sha for sha in self._rows_of_picture if sha not in self._icons]
+        if wanted:
+            self.pictures.request_many(wanted, self._picture_ready, owner=self)
         if library.total == 0:
             self.body.setCurrentWidget(self.empty)
         elif not library.pieces:
@@ -365,7 +408,7 @@ class ContentPage(QWidget):
             self.grid.setCurrentIndex(self.model.index(row, 0))
         else:
             self._preview(None)
-        self.ready = True
+        self.ready = not partial
 
     def row_of(self, content_id: str) -> int:
         for row in range(self.model.rowCount()):
@@ -385,7 +428,10 @@ class ContentPage(QWidget):
             THUMB, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
         )
         icon = QIcon(pixmap)
-        for row in self._rows_of_picture.get(sha, ()):
+        rows = self._rows_of_picture.get(sha, ())
+        if rows:
+            self._icons[sha] = icon
+        for row in rows:
             item = self.model.item(row)
             if item is not None:
                 item.setIcon(icon)
