@@ -38,6 +38,7 @@ from app.domain.content import Category631, ContentKind, ContentStatus, ShareCha
 from app.domain.customers import EDITABLE_CUSTOMER_FIELDS, Channel, Gender, Tier
 from app.domain.handover import HandoverReason
 from app.domain.tasks import EvidenceKind, Outcome, TaskKind, TaskStatus, TaskTargetStatus
+from app.domain.tips import MAX_TIP_CHARS, TipAudience
 
 
 class Type(StrEnum):
@@ -520,7 +521,45 @@ DECLARATIONS: tuple[Record, ...] = (
         ),
         Scope.CUSTOMER,
     ),
+    # A peer tip (无师自通, app/domain/tips.py): a guide's few lines, and a picture, for
+    # their store or the whole brand. Declared STORE-scoped; HQ writes each tip's change
+    # under its store's scope (audience 'store') or the brand scope '*' (audience
+    # 'brand'), so a brand tip reaches every terminal and a store tip only its store's.
+    # HQ sets guide_id, guide_name and store_id from the acting guide, never from the
+    # payload; ``image`` (the sha256 of a picture in HQ's pictures table), ``pinned`` and
+    # ``hidden`` are HQ-made. The mutation's picture travels as the payload-only field
+    # ``picture`` (base64 of the bytes, checked by sync/hq/pictures.py at HQ).
+    Record(
+        "tip",
+        "tips",
+        "tips",
+        ("id",),
+        (
+            _ID,
+            F("guide_id", max_len=64),
+            F("guide_name", default="", max_len=100),
+            F("store_id", max_len=64, index=True),
+            F("audience", default=TipAudience.STORE.value, choices=_values(TipAudience)),
+            F("body", max_len=MAX_TIP_CHARS, multiline=True),
+            F("image", nullable=True, max_len=64),
+            F("created_at", Type.TIMESTAMP),
+            F("pinned", Type.BOOL, default=False),  # HQ pinned it: first in every list
+            F("hidden", Type.BOOL, default=False),  # HQ hid it: terminals show it no more
+        ),
+        Scope.STORE,
+        (
+            Mutation(
+                "create",
+                fields=("id", "audience", "body", "created_at"),
+                required=("body", "created_at"),
+                about_customer=False,
+            ),
+        ),
+    ),
 )
+# The payload-only field of ``tip/create`` that carries its picture (base64, at most
+# MAX_PICTURE_CHARS): HQ checks and stores the bytes and sets ``tip.image`` to their hash.
+TIP_PICTURE_FIELD = "picture"
 
 # Mutations about something that is not pulled back (HQ's audit trail, PIPL).
 AUDIT_MUTATIONS: tuple[Mutation, ...] = (

@@ -44,6 +44,7 @@ _TABLES = {
     "appointment": "appointments",
     "conflict": "conflicts",
     "handover": "handovers",
+    "tip": "tips",
 }
 # Fields of a wire record kept in another table (a purchase's items: purchase_items).
 _NOT_COLUMNS = {"purchase": {"items"}}
@@ -499,6 +500,7 @@ class TerminalReplica:
             for table in PULLED_TABLES:
                 self.conn.execute(f"DELETE FROM {table}")
             self.conn.execute("DELETE FROM followups WHERE version > 0")
+            self.conn.execute("DELETE FROM tips WHERE version > 0")  # posted here: kept
             self._set_state_in_tx({"cursor": None, "ready": "0", "initial_load": "0"})
         self._everything = True
 
@@ -507,7 +509,15 @@ class TerminalReplica:
         with transaction(self.conn):
             # guide_sessions: HQ's session secrets; sign_in_failures: who tried when;
             # drafts: what guides typed about customers and did not save (local only).
-            wiped = ("followups", "outbox", "audit_log", "sync_state", "guide_sessions", "drafts")
+            wiped = (
+                "followups",
+                "tips",
+                "outbox",
+                "audit_log",
+                "sync_state",
+                "guide_sessions",
+                "drafts",
+            )
             for table in (*PULLED_TABLES, *wiped, "sign_in_failures"):
                 self.conn.execute(f"DELETE FROM {table}")
             # The search index's own segments hold the search keys (names, phones,

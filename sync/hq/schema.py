@@ -20,7 +20,7 @@ from app.domain.tasks import TaskKind
 from sync import records
 from sync.hq.db import _json
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 BRAND_SCOPE = "*"
 
 
@@ -125,6 +125,7 @@ shares = _entity_table("share")
 appointments = _entity_table("appointment")
 conflicts = _entity_table("conflict")
 handovers = _entity_table("handover")
+tips = _entity_table("tip")  # peer tips (无师自通): sync/hq/tips.py
 # HQ's audit trail (PIPL and operations): a guide's phone reveal, every move and departure
 # (sync/hq/audit.py writes and reads it). ``guide_id`` is the guide who acted or was acted
 # on; ``actor`` the operator at HQ (the OS user of guidedesk-hq) or None for a terminal;
@@ -405,6 +406,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (5, "guide sessions, wrong PINs per guide, token rotation, who acted", _migrate_v5),
     (6, "content: tags, campaign, validity, product, caption, status; pictures", _migrate_v6),
     (7, "contact cap, marketing opt-out, what a share carried", _align_with_contract),
+    (8, "peer tips (无师自通): the tips table", _align_with_contract),
 ]
 
 

@@ -45,6 +45,7 @@ STEPS: list[tuple[int, str]] = [
     (13, "0013_content_fields.sql"),
     (14, "0014_outreach_fields.sql"),
     (15, "0015_compositions.sql"),
+    (16, "0016_tips.sql"),
 ]
 LATEST = STEPS[-1][0]
 

@@ -29,6 +29,7 @@ from sync.hq.mutations.tasks import (
     _task_target_reassign,
     _task_target_review,
 )
+from sync.hq.mutations.tips import _tip_create
 from sync.hq.schema import ENTITY_SPECS, guides, mutations
 from sync.hq.terminals import TerminalRecord
 from sync.hq.tx import Tx
@@ -253,4 +254,5 @@ HANDLERS: dict[tuple[str, str], _Handler] = {
     ("task_target", "reassign"): _task_target_reassign,
     ("audit", "reveal_phone"): _audit_reveal_phone,
     ("audit", "copy_phone"): _audit_copy_phone,
+    ("tip", "create"): _tip_create,
 }
