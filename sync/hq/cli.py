@@ -518,6 +518,38 @@ def cmd_retire_content(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tips(args: argparse.Namespace) -> int:
+    """Peer tips (无师自通): list them; pin / unpin / hide / unhide one (terminals see it
+    at their next pull: hidden tips leave them, pinned ones come first)."""
+    from sync.hq import tips as hq_tips
+
+    with _storage(args) as storage:
+        if args.action == "list":
+            rows = hq_tips.list_tips(storage, store=args.store)
+            if args.format == "json":
+                _print_json(rows)
+            elif not rows:
+                print("no tips")
+            for t in rows if args.format == "table" else ():
+                flags = ("📌 " if t["pinned"] else "") + ("(hidden) " if t["hidden"] else "")
+                text = t["body"].replace("\n", " ")[:40]
+                who = f"{t['id']}  {t['store_id']}  {t['audience']}  {t['guide_name']}"
+                print(f"{who}  {flags}{text}")
+            return 0
+        if args.tip_id is None:
+            raise CommandError(f"tips {args.action} needs a tip ID")
+        flag, value = {
+            "pin": ("pinned", True),
+            "unpin": ("pinned", False),
+            "hide": ("hidden", True),
+            "unhide": ("hidden", False),
+        }[args.action]
+        changed = hq_tips.set_flag(storage, args.tip_id, flag, value)
+    state = "done" if changed else "nothing to change"
+    print(f"tip {args.tip_id}: {args.action} {state} (terminals see it at their next sync)")
+    return 0
+
+
 def cmd_cancel_task(args: argparse.Namespace) -> int:
     with _storage(args) as storage:
         cancelled = storage.cancel_task(args.task_id)
@@ -1098,6 +1130,16 @@ def build_parser() -> argparse.ArgumentParser:
         "take a content piece out of circulation (terminals hide it; past shares stay)",
     )
     p.add_argument("content_id", metavar="ID")
+    p = command(
+        "tips",
+        cmd_tips,
+        "peer tips (无师自通): list, pin, unpin, hide, unhide",
+        "tips list [--store S] [--format table|json]; tips pin|unpin|hide|unhide ID",
+    )
+    p.add_argument("action", choices=["list", "pin", "unpin", "hide", "unhide"])
+    p.add_argument("tip_id", nargs="?", metavar="ID")
+    p.add_argument("--store", metavar="CODE", help="list: the tips that store's terminals see")
+    p.add_argument("--format", choices=["table", "json"], default="table")
     p = command(
         "report",
         cmd_report,
