@@ -13,11 +13,13 @@ from datetime import date
 from typing import Any
 
 from app.domain.share_text import fill_placeholders, form_of_address
+from app.domain.tasks import EvidenceKind, Outcome
 from app.store import outbox
 from app.store.changes import Changes
 from app.store.customers import _require_customer, check_entry
 from app.store.db import transaction
 from app.store.sqlite import driver as sqlite3
+from app.store.tasks import mark_target_done
 
 OPTIONAL = (
     "tags",
@@ -282,4 +284,27 @@ def record_share(
             payload=record,
             created_at=now,
         )
-    return Changes(customers=frozenset({customer_id}), outbox=True, entities=frozenset({"share"}))
+        if record["task_id"] is not None and _target_needs_no_evidence(conn, record["task_id"]):
+            # The share is the task's work: its target done now (Tasks page, manager review,
+            # offline). HQ learns of it through task_target/complete queued right after the
+            # share -- the one source of truth for a completion; HQ does not derive it.
+            payload = {
+                "task_id": record["task_id"],
+                "customer_id": customer_id,
+                "completed_at": now,
+                "outcome": Outcome.CONTACTED.value,
+                "evidence": "",
+                "evidence_picture": None,
+            }
+            check_entry("task_target", "complete", payload)
+            mark_target_done(conn, payload, guide_id=guide_id)
+            entities = frozenset({"share", "task_target"})
+        else:
+            entities = frozenset({"share"})
+    return Changes(customers=frozenset({customer_id}), outbox=True, entities=entities)
+
+
+def _target_needs_no_evidence(conn: sqlite3.Connection, task_id: str) -> bool:
+    """A task asking for a note or picture stays open: the guide completes it with that."""
+    row = conn.execute("SELECT evidence FROM tasks WHERE id = ?", (task_id,)).fetchone()
+    return row is not None and row["evidence"] in (None, "", EvidenceKind.NONE.value)

@@ -340,32 +340,40 @@ def complete_target(
             raise InvalidEntry(
                 "没有保存：这个任务需要截图凭证 / not saved: the task asks for a picture"
             )
-        conn.execute(
-            "UPDATE task_targets SET status = ?, completed_at = ?, completed_by = ?, outcome = ?,"
-            " evidence = ?, evidence_picture = ?, review_comment = '', reviewed_by = NULL,"
-            " reviewed_at = NULL WHERE task_id = ? AND customer_id = ?",
-            (
-                TaskTargetStatus.DONE.value,
-                now,
-                guide_id,
-                outcome.value,
-                evidence,
-                picture,
-                task_id,
-                customer_id,
-            ),
-        )
-        changes = write_followup(conn, followup)
-        outbox.append(
-            conn,
-            guide_id=guide_id,
-            entity="task_target",
-            entity_id=f"{task_id}:{customer_id}",
-            op="complete",
-            payload=payload,
-            created_at=now,
-        )
+        changes = write_followup(conn, followup)  # queued first: HQ applies it first
+        mark_target_done(conn, payload, guide_id=guide_id)
     return changes | Changes(entities=frozenset({"task_target"}), outbox=True)
+
+
+def mark_target_done(conn: sqlite3.Connection, payload: dict[str, Any], *, guide_id: str) -> None:
+    """Inside the caller's transaction: the local target done (its author, outcome and
+    evidence from the checked ``task_target/complete`` payload) and that mutation queued.
+    HQ learns of a completion only through this mutation, whatever made it (the task's
+    dialog, or a share of content for a ``content_share`` task)."""
+    conn.execute(
+        "UPDATE task_targets SET status = ?, completed_at = ?, completed_by = ?, outcome = ?,"
+        " evidence = ?, evidence_picture = ?, review_comment = '', reviewed_by = NULL,"
+        " reviewed_at = NULL WHERE task_id = ? AND customer_id = ?",
+        (
+            TaskTargetStatus.DONE.value,
+            payload["completed_at"],
+            guide_id,
+            payload["outcome"],
+            payload["evidence"],
+            payload.get("evidence_picture"),
+            payload["task_id"],
+            payload["customer_id"],
+        ),
+    )
+    outbox.append(
+        conn,
+        guide_id=guide_id,
+        entity="task_target",
+        entity_id=f"{payload['task_id']}:{payload['customer_id']}",
+        op="complete",
+        payload=payload,
+        created_at=payload["completed_at"],
+    )
 
 
 def complete_personal(
