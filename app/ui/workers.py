@@ -119,5 +119,10 @@ class Lane:
                 self._conn.close()
                 self._conn = None
 
-        self._executor.submit(close_connection)
+        try:
+            self._executor.submit(close_connection)
+        except RuntimeError:
+            # Python is exiting (a window that outlived the interpreter's shutdown): no new
+            # work can start; the process ending closes the connection with it.
+            log.debug("lane %s closed during interpreter shutdown", self.name)
         self._executor.shutdown(wait=True, cancel_futures=False)
