@@ -784,6 +784,9 @@ def load_demo(
     for campaign in demo_campaigns(brand.today):
         storage.publish_task(campaign)
     counts["campaigns"] = len(demo_campaigns(brand.today))
+    from sync.hq.tips import load_demo_tips
+
+    counts["tips"] = load_demo_tips(storage, brand.guides, now=storage.now())
     return counts
 
 

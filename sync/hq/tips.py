@@ -82,3 +82,34 @@ def set_flag(storage: HQStorage, tip_id: str, flag: str, value: bool) -> bool:
         tip[flag] = value
         tx.put("tip", [tip], scopes=scope_of(tip))
         return True
+
+
+_DEMO_TIPS = (
+    ("brand", True, "新顾客先问穿着场合和尺码，再推搭配；第一次别急着推活动。"),
+    ("brand", False, "发图文前先看顾客最近买过什么，配一件能搭的单品，回复率高很多。"),
+    ("store", False, "周末下午人多，老顾客的预约尽量排在上午，试衣间不用等。"),
+    ("store", False, "生日问候写上顾客上次买的款式，比群发祝福更有温度。"),
+)
+
+
+def load_demo_tips(storage: HQStorage, guides: list[Any], *, now: str) -> int:
+    """The demo brand's peer tips (one pinned), posted by its first store's guides."""
+    first = [g for g in guides if g.store_id == guides[0].store_id]
+    with storage.write() as tx:
+        for n, (audience, pinned, body) in enumerate(_DEMO_TIPS, 1):
+            guide = first[n % len(first)]
+            tx.insert_if_new(
+                "tip",
+                {
+                    "id": f"TIP-DEMO-{n}",
+                    "guide_id": guide.id,
+                    "guide_name": guide.name,
+                    "store_id": guide.store_id,
+                    "audience": audience,
+                    "body": body,
+                    "created_at": now,
+                    "pinned": pinned,
+                },
+                scope=BRAND_SCOPE if audience == "brand" else guide.store_id,
+            )
+    return len(_DEMO_TIPS)
