@@ -1,12 +1,26 @@
-"""A share: content a guide sent to a customer."""
+"""A share: content a guide sent to a customer.
+
+Completing a content_share target is not derived here: the terminal queues
+``task_target/complete`` right after ``share/create`` (app/store/content.record_share), the
+one source of truth for a completion, so nothing is counted twice.
+
+Contact cap (app/domain/outreach.py): HQ re-counts the customer's outreach in the store's
+window across all guides from its own tables. A share over the cap is still stored (the
+message was sent already) with ``over_cap`` true; with the guide's ``override_reason`` it
+is over the cap too, but justified. Never a rejection.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from sync import protocol
+import sqlalchemy as sa
+
+from app.domain.outreach import DEFAULT_CAP_DAYS, Cap, is_marketing_followup
+from sync import protocol, records
 from sync.hq.mutations.payload import _customer_for, _field, _record_id, _timestamp
+from sync.hq.schema import ENTITY_SPECS
 from sync.hq.terminals import TerminalRecord
 from sync.hq.tx import Tx
 
@@ -25,5 +39,40 @@ def _share_create(
         "task_id": _field(p, "task_id", required=False, max_len=128),
         "channel": _field(p, "channel", required=False, max_len=32) or "wechat",
         "shared_at": _timestamp(p, "shared_at"),
+        "override_reason": _field(p, "override_reason", required=False, max_len=200) or "",
     }
+    record["over_cap"] = _over_cap(tx, customer, share_id, record["shared_at"])
     tx.insert_if_new("share", record, scope=customer["store_id"])
+
+
+def _over_cap(tx: Tx, customer: Mapping[str, Any], share_id: str, shared_at: str) -> bool:
+    """The customer was at or over the store's cap when this share was sent (it not counted)."""
+    store = tx.get("store", customer["store_id"]) or {}
+    cap = Cap(store.get("contact_cap"), store.get("contact_cap_days") or DEFAULT_CAP_DAYS)
+    moment = records.parse_timestamp(shared_at)
+    if cap.limit is None or moment is None:
+        return False
+    start = cap.window_start(moment)
+
+    def within(value: Any) -> bool:
+        when = records.parse_timestamp(str(value)) if value is not None else None
+        return when is not None and start <= when <= moment
+
+    shares = ENTITY_SPECS["share"].table
+    count = sum(
+        within(r.shared_at)
+        for r in tx.conn.execute(
+            sa.select(shares.c.id, shares.c.shared_at).where(
+                shares.c.customer_id == customer["id"], shares.c.id != share_id
+            )
+        )
+    )
+    followups = ENTITY_SPECS["followup"].table
+    tasks = ENTITY_SPECS["task"].table
+    rows = tx.conn.execute(
+        sa.select(followups.c.created_at, tasks.c.kind)
+        .select_from(followups.join(tasks, tasks.c.id == followups.c.task_id))
+        .where(followups.c.customer_id == customer["id"])
+    )
+    count += sum(within(r.created_at) and is_marketing_followup(r.kind) for r in rows)
+    return cap.over(count)

@@ -1,0 +1,62 @@
+"""HQ's contact-cap re-check when shares arrive (sync/hq/mutations/shares.py): a share over
+the store's cap is stored anyway, flagged over_cap, with or without the guide's reason;
+the flag pulls back to terminals. Never an error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.sync.hq.test_app import client, enroll, hq, latest, mutation, pull_all, push
+
+__all__ = ["client"]  # the fixture
+
+
+def _share(sid: str, at: str, reason: str = "") -> dict[str, Any]:
+    payload = {"id": sid, "customer_id": "C1", "content_id": "CT001", "task_id": None,
+               "channel": "wechat", "shared_at": at, "override_reason": reason}  # fmt: skip
+    return mutation("share", "create", sid, payload)
+
+
+def _set_cap(client: TestClient, store_id: str, cap: int | None, days: int = 30) -> None:
+    with hq(client).write() as tx:
+        store = tx.get("store", store_id)
+        assert store is not None
+        tx.put("store", [store | {"contact_cap": cap, "contact_cap_days": days}], scopes=store_id)
+
+
+def test_share_over_the_cap_is_stored_and_flagged(client: TestClient) -> None:
+    headers = enroll(client, "S001")
+    _set_cap(client, "S001", 2)
+    results = push(
+        client,
+        headers,
+        _share("s-1", "2026-11-20T03:00:00Z"),
+        _share("s-2", "2026-11-21T03:00:00Z"),
+        _share("s-3", "2026-11-22T03:00:00Z"),
+        _share("s-4", "2026-11-22T04:00:00Z", reason="顾客主动问新品"),
+    )
+    assert [r["status"] for r in results] == ["applied"] * 4, results
+    pulled, _ = pull_all(client, headers)
+    flags = {
+        s: latest(pulled, "share", s)["data"]["over_cap"] for s in ("s-1", "s-2", "s-3", "s-4")
+    }
+    assert flags == {"s-1": False, "s-2": False, "s-3": True, "s-4": True}
+    assert latest(pulled, "share", "s-4")["data"]["override_reason"] == "顾客主动问新品"
+    assert latest(pulled, "share", "s-3")["data"]["override_reason"] == ""
+
+
+def test_no_cap_and_an_old_share_outside_the_window(client: TestClient) -> None:
+    headers = enroll(client, "S001")
+    push(
+        client,
+        headers,
+        _share("s-1", "2026-11-01T03:00:00Z"),
+        _share("s-2", "2026-11-21T03:00:00Z"),
+    )
+    _set_cap(client, "S001", 1, days=7)
+    push(client, headers, _share("s-3", "2026-11-22T03:00:00Z"))
+    pulled, _ = pull_all(client, headers)
+    assert latest(pulled, "share", "s-2")["data"]["over_cap"] is False  # no cap then
+    assert latest(pulled, "share", "s-3")["data"]["over_cap"] is True  # s-2 in the 7 days
