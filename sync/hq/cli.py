@@ -510,6 +510,29 @@ def cmd_publish_content(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_set_contact_cap(args: argparse.Namespace) -> int:
+    """Contact cap (issue 11): at most N outreaches per customer in --days days."""
+    from sync.hq.mutations.shares import set_contact_cap
+
+    value = args.cap.strip().lower()
+    if value in ("0", "none", "off"):
+        cap = None
+    elif value.isdigit():
+        cap = int(value)
+    else:
+        raise CommandError(f"contact cap {args.cap!r}: a number, or 0 / none to clear")
+    with _storage(args) as storage:
+        try:
+            ids = set_contact_cap(storage, cap, args.days, args.store)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+    if not ids:
+        raise CommandError(f"store {args.store} does not exist")
+    shown = "no cap" if cap is None else f"{cap} per {args.days} days"
+    print(f"contact cap {shown}: {', '.join(ids)} (terminals get it at their next sync)")
+    return 0
+
+
 def cmd_retire_content(args: argparse.Namespace) -> int:
     with _storage(args) as storage:
         retired = storage.retire_content(args.content_id)
@@ -1133,6 +1156,14 @@ def build_parser() -> argparse.ArgumentParser:
         "take a content piece out of circulation (terminals hide it; past shares stay)",
     )
     p.add_argument("content_id", metavar="ID")
+    p = command(
+        "set-contact-cap",
+        cmd_set_contact_cap,
+        "at most N outreaches (shares, marketing follow-ups) per customer in --days days",
+    )
+    p.add_argument("cap", metavar="N", help="a number; 0 or none clears the cap")
+    p.add_argument("--days", type=int, default=30)
+    p.add_argument("--store", metavar="CODE", help="one store (default: every store)")
     p = command(
         "tips",
         cmd_tips,

@@ -76,3 +76,24 @@ def _over_cap(tx: Tx, customer: Mapping[str, Any], share_id: str, shared_at: str
     )
     count += sum(within(r.created_at) and is_marketing_followup(r.kind) for r in rows)
     return cap.over(count)
+
+
+def set_contact_cap(storage: Any, cap: int | None, days: int, store: str | None) -> list[str]:
+    """HQ's ``set-contact-cap``: the stores' ``contact_cap`` / ``contact_cap_days`` (one store,
+    or all), written through the changelog so terminals get it at their next pull."""
+    if (cap is not None and not 1 <= cap <= 1000) or not 1 <= days <= 366:
+        raise ValueError("cap must be 1..1000 (0/none clears) and days 1..366")
+    table = ENTITY_SPECS["store"].table
+    with storage.write() as tx:
+        query = sa.select(table.c.id)
+        if store is not None:
+            query = query.where(table.c.id == store)
+        ids = [r.id for r in tx.conn.execute(query)]
+        for sid in ids:
+            record = tx.get("store", sid, lock=True)
+            if record is None:
+                continue
+            new = record | {"contact_cap": cap, "contact_cap_days": days}
+            if new != record:
+                tx.put("store", [new], scopes=sid)
+    return ids

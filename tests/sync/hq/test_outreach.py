@@ -60,3 +60,25 @@ def test_no_cap_and_an_old_share_outside_the_window(client: TestClient) -> None:
     pulled, _ = pull_all(client, headers)
     assert latest(pulled, "share", "s-2")["data"]["over_cap"] is False  # no cap then
     assert latest(pulled, "share", "s-3")["data"]["over_cap"] is True  # s-2 in the 7 days
+
+
+def test_set_contact_cap_cli_reaches_terminals_and_clears(
+    client: TestClient, sqlite_url: str, capsys
+) -> None:
+    from sync.hq import cli
+
+    headers = enroll(client, "S001")
+    _, cursor = pull_all(client, headers)
+    assert (
+        cli.main(["set-contact-cap", "3", "--days", "14", "--store", "S001", "--db", sqlite_url])
+        == 0
+    )
+    pulled, cursor = pull_all(client, headers, cursor)
+    store = latest(pulled, "store", "S001")["data"]
+    assert (store["contact_cap"], store["contact_cap_days"]) == (3, 14)
+    assert cli.main(["set-contact-cap", "none", "--store", "S001", "--db", sqlite_url]) == 0
+    pulled, _ = pull_all(client, headers, cursor)
+    assert latest(pulled, "store", "S001")["data"]["contact_cap"] is None
+    assert cli.main(["set-contact-cap", "lots", "--db", sqlite_url]) == 1
+    assert cli.main(["set-contact-cap", "2", "--store", "NOPE", "--db", sqlite_url]) == 1
+    assert "NOPE does not exist" in capsys.readouterr().err
