@@ -9,9 +9,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
+from app.domain.outreach import (
+    DEFAULT_CAP_DAYS,
+    MARKETING_TASK_KINDS,
+    Cap,
+    Eligibility,
+    eligibility,
+)
 from app.domain.share_text import fill_placeholders, form_of_address
 from app.domain.tasks import EvidenceKind, Outcome
 from app.store import outbox
@@ -183,20 +190,94 @@ class ShareCandidate:
     id: str
     name: str
     gender: str
+    opted_out: bool = False
+    opt_out_reason: str = ""
+    contacts: int = 0  # outreaches in the cap's window, by every guide (app/domain/outreach)
+    eligibility: Eligibility = Eligibility.OK
+
+
+def store_cap(conn: sqlite3.Connection) -> Cap:
+    """The contact cap HQ set for this terminal's store (None: no cap)."""
+    row = conn.execute(
+        "SELECT s.contact_cap, s.contact_cap_days FROM stores s"
+        " JOIN sync_state st ON st.key = 'store_id' AND st.value = s.id"
+    ).fetchone()
+    if row is None:
+        row = conn.execute("SELECT contact_cap, contact_cap_days FROM stores LIMIT 1").fetchone()
+    if row is None:
+        return Cap(None)
+    return Cap(row[0], row[1] or DEFAULT_CAP_DAYS)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def outreach_counts(
+    conn: sqlite3.Connection, customer_ids: list[str], *, since: datetime
+) -> dict[str, int]:
+    """Outreaches per customer since ``since`` that this terminal knows: every guide's
+    shares and marketing follow-ups (app/domain/outreach.py)."""
+    if not customer_ids:
+        return {}
+    ids, start = json.dumps(customer_ids), _iso(since)
+    marketing = json.dumps(sorted(MARKETING_TASK_KINDS))
+    counts: dict[str, int] = {}
+    for row in conn.execute(
+        "SELECT customer_id, count(*) FROM shares"
+        " WHERE customer_id IN (SELECT value FROM json_each(?))"
+        " AND julianday(shared_at) >= julianday(?) GROUP BY customer_id"
+        " UNION ALL "
+        "SELECT f.customer_id, count(*) FROM followups f JOIN tasks t ON t.id = f.task_id"
+        " WHERE f.customer_id IN (SELECT value FROM json_each(?))"
+        " AND t.kind IN (SELECT value FROM json_each(?))"
+        " AND julianday(f.created_at) >= julianday(?) GROUP BY f.customer_id",
+        (ids, start, ids, marketing, start),
+    ):
+        counts[row[0]] = counts.get(row[0], 0) + row[1]
+    return counts
 
 
 def guide_customers(
-    conn: sqlite3.Connection, guide_id: str, text: str = "", limit: int = 200
+    conn: sqlite3.Connection,
+    guide_id: str,
+    text: str = "",
+    limit: int = 200,
+    *,
+    now: datetime | None = None,
 ) -> list[ShareCandidate]:
-    """The guide's own customers to pick for a share, by name or phone tail."""
-    sql = "SELECT id, name, gender FROM customers WHERE guide_id = ?"
+    """The guide's own customers to pick for a share, by name or phone tail, each with
+    whether they may be sent marketing now (opted out; at the store's contact cap)."""
+    sql = (
+        "SELECT id, name, gender, marketing_opt_out, opt_out_reason FROM customers"
+        " WHERE guide_id = ?"
+    )
     args: list[Any] = [guide_id]
     if text.strip():
         sql += " AND (name LIKE ? OR phone LIKE ?)"
         args += [f"%{text.strip()}%", f"%{text.strip()}"]
     sql += " ORDER BY name LIMIT ?"
     args.append(limit)
-    return [ShareCandidate(r["id"], r["name"], r["gender"]) for r in conn.execute(sql, args)]
+    rows = conn.execute(sql, args).fetchall()
+    cap = store_cap(conn)
+    moment = now or datetime.now(UTC)
+    counts = outreach_counts(conn, [r["id"] for r in rows], since=cap.window_start(moment))
+    found = []
+    for r in rows:
+        contacts = counts.get(r["id"], 0)
+        opted_out = bool(r["marketing_opt_out"])
+        found.append(
+            ShareCandidate(
+                r["id"],
+                r["name"],
+                r["gender"],
+                opted_out=opted_out,
+                opt_out_reason=r["opt_out_reason"] or "",
+                contacts=contacts,
+                eligibility=eligibility(opted_out=opted_out, count=contacts, cap=cap),
+            )
+        )
+    return found
 
 
 @dataclass(frozen=True, slots=True)

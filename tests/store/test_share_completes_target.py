@@ -75,3 +75,20 @@ def test_task_asking_for_evidence_stays_open(conn, store) -> None:
     record_share(conn, customer_id="C2", piece=k1, guide_id="G001", now=NOW)
     assert _target(conn, "T2", "C2")["status"] == "open"
     assert [e.entity for e in outbox.pending(conn)] == ["share"]
+
+
+def test_outreach_counts_every_guides_shares_in_the_window(conn, store) -> None:
+    from datetime import UTC, datetime
+
+    from app.store.content import guide_customers, outreach_counts
+
+    k1 = next(p for p in list_content(conn).pieces if p.id == "K1")
+    record_share(conn, customer_id="C1", piece=k1, guide_id="G001", now="2026-11-20T10:00:00Z")
+    record_share(conn, customer_id="C1", piece=k1, guide_id="G002", now="2026-11-21T10:00:00Z")
+    record_share(conn, customer_id="C1", piece=k1, guide_id="G002", now="2026-09-01T10:00:00Z")
+    since = datetime(2026, 10, 23, tzinfo=UTC)
+    assert outreach_counts(conn, ["C1", "C2"], since=since) == {"C1": 2}
+    now = datetime(2026, 11, 22, 10, 30, tzinfo=UTC)
+    found = {c.id: c for c in guide_customers(conn, "G001", now=now)}
+    assert found["C1"].contacts == 2 and found["C1"].eligibility == "ok"  # no cap set
+    assert found["C2"].contacts == 0
