@@ -1244,6 +1244,18 @@
         <translation>下一位</translation>
     </message>
     <message>
+        <source>Contacted %1 times recently</source>
+        <translation>近期已联系 %1 次</translation>
+    </message>
+    <message>
+        <source>Opted out of marketing: %1</source>
+        <translation>已退订营销消息：%1</translation>
+    </message>
+    <message>
+        <source>At the store&apos;s contact cap</source>
+        <translation>已达本店联系上限</translation>
+    </message>
+    <message>
         <source>Tick the customers this is for.</source>
         <translation>勾选要分享给的顾客。</translation>
     </message>
@@ -1780,6 +1792,116 @@ Outcome: {outcome} · Completed {at}</source>
     <message>
         <source>{customer} ({task}) now goes to {guide}.</source>
         <translation>{customer}（{task}）已转派给 {guide}。</translation>
+    </message>
+</context>
+<context>
+    <name>TipDialog</name>
+    <message>
+        <source>Share a tip</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What worked for you with a customer? A few lines for your colleagues.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>My store</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Whole brand</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add a picture…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Post</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished">取消</translation>
+    </message>
+    <message>
+        <source>For:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ctrl+Enter posts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add a picture</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pictures (*.png *.jpg *.jpeg *.bmp *.gif)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>That file is not a picture we can read; choose a JPEG or PNG.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Picture added ({w}×{h}).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write a few words first.</source>
+        <translation type="unfinished">请先写几句话。</translation>
+    </message>
+    <message>
+        <source>Too long: {n} characters, at most {max}. Shorten it a little.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not posted: {error}. Your text is kept.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>TipsPanel</name>
+    <message>
+        <source>Write a tip…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tips from colleagues</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Must-read for new guides</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No tips yet. Share one of your lessons with your colleagues.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>my store</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>brand</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pinned</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Waiting for sync</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{month}/{day}</source>
+        <translation type="unfinished">{month}月{day}日</translation>
+    </message>
+    <message>
+        <source>Content</source>
+        <translation type="unfinished">内容</translation>
     </message>
 </context>
 <context>

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.outreach import Eligibility
 from app.domain.share_text import fill_placeholders, form_of_address
 from app.store.content import ContentPiece, ShareCandidate, guide_customers, record_share
 from app.store.guides import GuideAccount
@@ -126,12 +127,26 @@ class ShareDialog(QDialog):
         self.customers.clear()
         for c in found:
             self._candidates[c.id] = c
-            item = QListWidgetItem(f"{c.name}（{form_of_address(c.name, c.gender)}）")
+            label = f"{c.name}（{form_of_address(c.name, c.gender)}）"
+            label += "  " + self.tr("Contacted %1 times recently").replace("%1", str(c.contacts))
+            blocked = c.eligibility != Eligibility.OK
+            if c.eligibility == Eligibility.OPTED_OUT:
+                label += "  " + self.tr("Opted out of marketing: %1").replace(
+                    "%1", c.opt_out_reason
+                )
+            elif blocked:
+                label += "  " + self.tr("At the store's contact cap")
+            item = QListWidgetItem(label)
             item.setData(ID_ROLE, c.id)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(
-                Qt.CheckState.Checked if c.id in self._picked else Qt.CheckState.Unchecked
-            )
+            if blocked:  # listed, never tickable (app/domain/outreach.py)
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsUserCheckable)
+                item.setData(Qt.ItemDataRole.CheckStateRole, None)
+                self._picked.pop(c.id, None)
+            else:
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(
+                    Qt.CheckState.Checked if c.id in self._picked else Qt.CheckState.Unchecked
+                )
             self.customers.addItem(item)
         self.customers.blockSignals(False)
         self._rebuild_queue()
