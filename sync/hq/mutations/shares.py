@@ -40,7 +40,15 @@ def _share_create(
         "channel": _field(p, "channel", required=False, max_len=32) or "wechat",
         "shared_at": _timestamp(p, "shared_at"),
         "override_reason": _field(p, "override_reason", required=False, max_len=200) or "",
+        # Checked against the contract before any handler runs (records.check_payload).
+        "category_631": p.get("category_631"),
+        "body": p.get("body") or "",
+        "images": list(p.get("images") or []),
+        "skus": list(p.get("skus") or []),
     }
+    if record["category_631"] is None and record["content_id"]:
+        piece = tx.get("content", record["content_id"])  # an older terminal: the piece's
+        record["category_631"] = piece.get("category_631") if piece else None
     record["over_cap"] = _over_cap(tx, customer, share_id, record["shared_at"])
     tx.insert_if_new("share", record, scope=customer["store_id"])
 

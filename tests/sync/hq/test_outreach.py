@@ -82,3 +82,37 @@ def test_set_contact_cap_cli_reaches_terminals_and_clears(
     assert cli.main(["set-contact-cap", "lots", "--db", sqlite_url]) == 1
     assert cli.main(["set-contact-cap", "2", "--store", "NOPE", "--db", sqlite_url]) == 1
     assert "NOPE does not exist" in capsys.readouterr().err
+
+
+def test_a_free_composition_keeps_its_words_pictures_products_and_category(
+    client: TestClient,
+) -> None:
+    headers = enroll(client, "S001")
+    hq(client).put_content(
+        [{"id": "CT001", "kind": "product", "title": "羊绒大衣", "category_631": "selling"}]
+    )
+    sha = "ab" * 32
+    composed = {"id": "s-c", "customer_id": "C1", "content_id": None, "task_id": None,
+                "channel": "wechat", "shared_at": "2026-11-22T03:00:00Z",
+                "category_631": "service", "body": "{称呼}，大衣的保养小贴士给您",
+                "images": [sha], "skus": ["SKU-COAT-1"]}  # fmt: skip
+    old = {"id": "s-o", "customer_id": "C1", "content_id": "CT001", "task_id": None,
+           "channel": "wechat", "shared_at": "2026-11-22T04:00:00Z"}  # fmt: skip
+    results = push(
+        client,
+        headers,
+        mutation("share", "create", "s-c", composed),
+        mutation("share", "create", "s-o", old),
+    )
+    assert [r["status"] for r in results] == ["applied"] * 2, results
+    pulled, _ = pull_all(client, headers)
+    data = latest(pulled, "share", "s-c")["data"]
+    assert (data["category_631"], data["body"], data["images"], data["skus"]) == (
+        "service",
+        "{称呼}，大衣的保养小贴士给您",
+        [sha],
+        ["SKU-COAT-1"],
+    )
+    assert data["content_id"] is None
+    # A terminal that sends no category: the piece's own is kept.
+    assert latest(pulled, "share", "s-o")["data"]["category_631"] == "selling"
