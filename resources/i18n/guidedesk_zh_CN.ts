@@ -1798,110 +1798,110 @@ Outcome: {outcome} · Completed {at}</source>
     <name>TipDialog</name>
     <message>
         <source>Share a tip</source>
-        <translation type="unfinished"></translation>
+        <translation>分享一条心得</translation>
     </message>
     <message>
         <source>What worked for you with a customer? A few lines for your colleagues.</source>
-        <translation type="unfinished"></translation>
+        <translation>接待顾客时什么方法管用？写几句分享给同事。</translation>
     </message>
     <message>
         <source>My store</source>
-        <translation type="unfinished"></translation>
+        <translation>本店</translation>
     </message>
     <message>
         <source>Whole brand</source>
-        <translation type="unfinished"></translation>
+        <translation>全品牌</translation>
     </message>
     <message>
         <source>Add a picture…</source>
-        <translation type="unfinished"></translation>
+        <translation>添加图片…</translation>
     </message>
     <message>
         <source>Post</source>
-        <translation type="unfinished"></translation>
+        <translation>发布</translation>
     </message>
     <message>
         <source>Cancel</source>
-        <translation type="unfinished">取消</translation>
+        <translation>取消</translation>
     </message>
     <message>
         <source>For:</source>
-        <translation type="unfinished"></translation>
+        <translation>分享给：</translation>
     </message>
     <message>
         <source>Ctrl+Enter posts</source>
-        <translation type="unfinished"></translation>
+        <translation>Ctrl+Enter 发布</translation>
     </message>
     <message>
         <source>Add a picture</source>
-        <translation type="unfinished"></translation>
+        <translation>添加图片</translation>
     </message>
     <message>
         <source>Pictures (*.png *.jpg *.jpeg *.bmp *.gif)</source>
-        <translation type="unfinished"></translation>
+        <translation>图片 (*.png *.jpg *.jpeg *.bmp *.gif)</translation>
     </message>
     <message>
         <source>That file is not a picture we can read; choose a JPEG or PNG.</source>
-        <translation type="unfinished"></translation>
+        <translation>这个文件不是可读取的图片，请选择 JPEG 或 PNG 图片。</translation>
     </message>
     <message>
         <source>Picture added ({w}×{h}).</source>
-        <translation type="unfinished"></translation>
+        <translation>已添加图片（{w}×{h}）。</translation>
     </message>
     <message>
         <source>Write a few words first.</source>
-        <translation type="unfinished">请先写几句话。</translation>
+        <translation>请先写几句话。</translation>
     </message>
     <message>
         <source>Too long: {n} characters, at most {max}. Shorten it a little.</source>
-        <translation type="unfinished"></translation>
+        <translation>太长了：共 {n} 字，最多 {max} 字，请精简一些。</translation>
     </message>
     <message>
         <source>Not posted: {error}. Your text is kept.</source>
-        <translation type="unfinished"></translation>
+        <translation>没有发布：{error}。你写的内容已保留。</translation>
     </message>
 </context>
 <context>
     <name>TipsPanel</name>
     <message>
         <source>Write a tip…</source>
-        <translation type="unfinished"></translation>
+        <translation>写一条心得…</translation>
     </message>
     <message>
         <source>Tips from colleagues</source>
-        <translation type="unfinished"></translation>
+        <translation>同事心得</translation>
     </message>
     <message>
         <source>Must-read for new guides</source>
-        <translation type="unfinished"></translation>
+        <translation>新人必看</translation>
     </message>
     <message>
         <source>No tips yet. Share one of your lessons with your colleagues.</source>
-        <translation type="unfinished"></translation>
+        <translation>还没有心得。把你的一条经验分享给同事吧。</translation>
     </message>
     <message>
         <source>my store</source>
-        <translation type="unfinished"></translation>
+        <translation>本店</translation>
     </message>
     <message>
         <source>brand</source>
-        <translation type="unfinished"></translation>
+        <translation>全品牌</translation>
     </message>
     <message>
         <source>Pinned</source>
-        <translation type="unfinished"></translation>
+        <translation>置顶</translation>
     </message>
     <message>
         <source>Waiting for sync</source>
-        <translation type="unfinished"></translation>
+        <translation>待同步</translation>
     </message>
     <message>
         <source>{month}/{day}</source>
-        <translation type="unfinished">{month}月{day}日</translation>
+        <translation>{month}月{day}日</translation>
     </message>
     <message>
         <source>Content</source>
-        <translation type="unfinished">内容</translation>
+        <translation>内容</translation>
     </message>
 </context>
 <context>

@@ -267,6 +267,9 @@ class ContentPage(QWidget):
         self.mix = MixPanel(session, guide, parent=self)  # the 631 mix: chart, advice
         layout.addWidget(self.mix)
         layout.addWidget(self.body, 1)
+        from app.ui.content.tips import add_tips_tab  # 无师自通: a tab beside the content
+
+        self.tips = add_tips_tab(self, layout, self.body)
 
         # A picture that could not be had (offline, a corrupt transfer) is asked for again.
         self.retry = QTimer(self, singleShot=True, interval=RETRY_MS)
