@@ -11,6 +11,7 @@ from app.ui.content.page import ContentPage, PictureSource
 from app.ui.content.tips import TipDialog, TipsPanel
 from tests.ui.conftest import change
 from tests.ui.test_customer_book import type_into
+from tests.ui.test_fit import SMALL, assert_fits, lang, open_window, settle  # noqa: F401
 
 
 def tip(tid: str, body: str, *, created_at: str, pinned=False, hidden=False, **extra) -> dict:
@@ -160,3 +161,59 @@ def test_a_file_that_is_not_a_picture_gets_a_message_and_keeps_the_text(
     assert not dialog.set_picture_file(str(bogus))
     assert dialog.message.text() and dialog.picture is None
     assert dialog.text.toPlainText() == "带图的心得"
+
+
+def test_a_posted_picture_is_cached_under_its_hash_and_shows_as_the_thumbnail(
+    qtbot, session, guide, tmp_path
+):
+    from PySide6.QtGui import QColor, QImage
+
+    from app.store.picture_cache import PictureCache
+
+    cache = PictureCache(tmp_path / "pictures")
+    page = ContentPage(session, guide, pictures=PictureSource(session, cache, None))
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitUntil(lambda: page.tips.ready)
+    panel = page.tips
+    dialog = open_dialog(qtbot, panel)
+    type_into(qtbot, dialog.text, "陈列要有主次")
+    image = QImage(800, 600, QImage.Format.Format_RGB32)
+    image.fill(QColor("#2e86de"))
+    path = tmp_path / "shelf.png"
+    assert image.save(str(path))
+    assert dialog.set_picture_file(str(path))
+    qtbot.mouseClick(dialog.post_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: closed(dialog))
+    qtbot.waitUntil(lambda: panel.list.count() == 1 and panel.tips.tips[0].image is not None)
+    sha = panel.tips.tips[0].image
+    assert cache.get(sha) is not None  # the bytes HQ will hash the same way
+    assert "picture" in tip_entries(session)[0].payload
+    qtbot.waitUntil(lambda: panel.pictures.image(sha) is not None)
+
+    def blue_thumbnail() -> bool:
+        color = panel.list.item(0).icon().pixmap(64, 48).toImage().pixelColor(32, 24)
+        return color.blue() > 180 and color.red() < 90  # the picture, not the grey placeholder
+
+    qtbot.waitUntil(blue_thumbnail)
+
+
+def test_the_tips_tab_and_the_dialog_fit_1024x768(qtbot, lang, session, guide, add_records):  # noqa: F811
+    add_records(
+        [
+            tip("T-PIN", "先问尺码再推荐" * 8, created_at="2026-11-01T02:00:00Z", pinned=True),
+            tip("T-NEW", "雨天提醒顾客带伞", created_at="2026-12-01T02:00:00Z"),
+        ]
+    )
+    window = open_window(qtbot, session, guide, SMALL)
+    window.show_section("content")
+    page = window.content
+    qtbot.waitUntil(lambda: page.tips.ready and page.tips.must_list.count() == 1)
+    page.content_tabs.setCurrentWidget(page.tips)
+    settle(qtbot, window)
+    assert page.tips.must_list.isVisible()
+    assert_fits(window, f"Tips tab {lang}")
+    dialog = page.tips.open_dialog()
+    qtbot.waitUntil(dialog.isVisible)
+    settle(qtbot, dialog)
+    assert_fits(dialog, f"tip dialog {lang}")
