@@ -18,6 +18,7 @@ from app.domain.outreach import (
     Cap,
     Eligibility,
     eligibility,
+    reason_problem,
 )
 from app.domain.share_text import fill_placeholders, form_of_address
 from app.domain.tasks import EvidenceKind, Outcome
@@ -25,8 +26,10 @@ from app.store import outbox
 from app.store.changes import Changes
 from app.store.customers import _require_customer, check_entry
 from app.store.db import transaction
+from app.store.errors import InvalidEntry
 from app.store.sqlite import driver as sqlite3
 from app.store.tasks import mark_target_done
+from sync.records import clean_text, parse_timestamp
 
 OPTIONAL = (
     "tags",
@@ -194,6 +197,8 @@ class ShareCandidate:
     opt_out_reason: str = ""
     contacts: int = 0  # outreaches in the cap's window, by every guide (app/domain/outreach)
     eligibility: Eligibility = Eligibility.OK
+    window_days: int = DEFAULT_CAP_DAYS  # the cap's window the count covers
+    cap: int | None = None  # the store's cap (None: none)
 
 
 def store_cap(conn: sqlite3.Connection) -> Cap:
@@ -275,6 +280,8 @@ def guide_customers(
                 opt_out_reason=r["opt_out_reason"] or "",
                 contacts=contacts,
                 eligibility=eligibility(opted_out=opted_out, count=contacts, cap=cap),
+                window_days=cap.days,
+                cap=cap.limit,
             )
         )
     return found
@@ -310,6 +317,30 @@ def open_share_task(conn: sqlite3.Connection, customer_id: str, guide_id: str) -
     return row["id"] if row else None
 
 
+def _check_may_share(
+    conn: sqlite3.Connection, customer: sqlite3.Row, *, now: str, override_reason: str
+) -> None:
+    """The share dialog's promise, kept where the share is written: an opted-out customer
+    is never sent marketing; one at the contact cap only with the guide's reason."""
+    if customer["marketing_opt_out"]:
+        raise InvalidEntry(
+            "没有记录：这位顾客已退订营销消息 / not recorded: the customer opted out of marketing"
+        )
+    if override_reason:
+        if reason_problem(override_reason):
+            raise InvalidEntry("没有记录：原因太长 / not recorded: the reason is too long")
+        return
+    cap, moment = store_cap(conn), parse_timestamp(now)
+    if cap.limit is None or moment is None:
+        return
+    count = outreach_counts(conn, [customer["id"]], since=cap.window_start(moment))
+    if cap.over(count.get(customer["id"], 0)):
+        raise InvalidEntry(
+            "没有记录：这位顾客已达到联系上限，需要写明原因 / not recorded: the customer is at"
+            " the contact cap; a reason is needed"
+        )
+
+
 def record_share(
     conn: sqlite3.Connection,
     *,
@@ -340,8 +371,10 @@ def record_share(
         "skus": list(piece.skus) if piece.composed else [],
         "override_reason": override_reason,
     }
+    record["override_reason"] = clean_text(override_reason)
     with transaction(conn):
-        _require_customer(conn, customer_id)
+        customer = _require_customer(conn, customer_id)
+        _check_may_share(conn, customer, now=now, override_reason=record["override_reason"])
         record["task_id"] = open_share_task(conn, customer_id, guide_id)
         check_entry("share", "create", record)
         conn.execute(

@@ -993,6 +993,25 @@
     </message>
 </context>
 <context>
+    <name>OverrideDialog</name>
+    <message>
+        <source>Over the contact cap</source>
+        <translation>超出联系上限</translation>
+    </message>
+    <message>
+        <source>{name} has been contacted as often as the store allows. Send anyway only with a reason; your store manager sees it.</source>
+        <translation>{name}近期的联系次数已达本店上限。只有写明原因才能继续发送，店长会看到这条原因。</translation>
+    </message>
+    <message>
+        <source>e.g. the customer asked about the new coats</source>
+        <translation>例如：顾客主动询问新款大衣</translation>
+    </message>
+    <message>
+        <source>Send anyway</source>
+        <translation>仍然发送</translation>
+    </message>
+</context>
+<context>
     <name>ProfileFold</name>
     <message>
         <source>Close</source>
@@ -1236,6 +1255,14 @@
         <translation>搜索我的顾客</translation>
     </message>
     <message>
+        <source>Send anyway…</source>
+        <translation>仍然发送…</translation>
+    </message>
+    <message>
+        <source>This customer has been contacted as often as the store allows; say why</source>
+        <translation>这位顾客的联系次数已达本店上限，需说明原因</translation>
+    </message>
+    <message>
         <source>Copy for WeChat</source>
         <translation>复制到微信</translation>
     </message>
@@ -1244,16 +1271,20 @@
         <translation>下一位</translation>
     </message>
     <message>
-        <source>Contacted %1 times recently</source>
-        <translation>近期已联系 %1 次</translation>
+        <source>Contacted %1 times in %2 days</source>
+        <translation>近%2天已联系 %1 次</translation>
+    </message>
+    <message>
+        <source>Over the cap, reason given: %1</source>
+        <translation>超出上限，原因：%1</translation>
+    </message>
+    <message>
+        <source>At the store&apos;s contact cap (%1)</source>
+        <translation>已达本店联系上限（%1 次）</translation>
     </message>
     <message>
         <source>Opted out of marketing: %1</source>
         <translation>已退订营销消息：%1</translation>
-    </message>
-    <message>
-        <source>At the store&apos;s contact cap</source>
-        <translation>已达本店联系上限</translation>
     </message>
     <message>
         <source>Tick the customers this is for.</source>

@@ -22,13 +22,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.outreach import Eligibility
+from app.domain.outreach import MAX_REASON_CHARS, Eligibility, reason_problem
 from app.domain.share_text import fill_placeholders, form_of_address
 from app.store.content import ContentPiece, ShareCandidate, guide_customers, record_share
 from app.store.guides import GuideAccount
 from app.store.replica import sync_status
 from app.ui.session import Session
 from app.ui.widgets import plain_label
+from sync.records import clean_text
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -55,6 +56,8 @@ class ShareDialog(QDialog):
         # Ticked customers in the order they were ticked: the walk's order.
         self._picked: dict[str, None] = dict.fromkeys(preselected or [])
         self._candidates: dict[str, ShareCandidate] = {}
+        # Customers at the contact cap the guide chose to send to anyway, with the reason.
+        self._overrides: dict[str, str] = {}
         self.queue: list[ShareCandidate] = []
         self.position = 0
         status = sync_status(session.conn)  # a tiny read: the store's name
@@ -70,6 +73,14 @@ class ShareDialog(QDialog):
         self.customers = QListWidget()
         self.customers.setObjectName("shareCustomers")
         self.customers.itemChanged.connect(self._item_changed)
+        self.customers.currentItemChanged.connect(lambda *_: self._refresh_override())
+        self.override_button = QPushButton(self.tr("Send anyway…"))
+        self.override_button.setObjectName("shareOverrideButton")
+        self.override_button.setToolTip(
+            self.tr("This customer has been contacted as often as the store allows; say why")
+        )
+        self.override_button.setEnabled(False)
+        self.override_button.clicked.connect(self.override_current)
 
         self.who = plain_label("", "shareWho", selectable=False)
         self.text = QPlainTextEdit()
@@ -93,6 +104,7 @@ class ShareDialog(QDialog):
         left = QVBoxLayout()
         left.addWidget(self.search)
         left.addWidget(self.customers, 1)
+        left.addWidget(self.override_button)
         right = QVBoxLayout()
         right.addWidget(self.who)
         right.addWidget(self.text, 1)
@@ -116,10 +128,12 @@ class ShareDialog(QDialog):
 
     @Slot()
     def reload(self) -> None:
-        text, guide_id = self.search.text(), self.guide.id
+        text, guide_id, now = self.search.text(), self.guide.id, self.session.clock()
         self.ready = False
         self.session.read.run(
-            lambda conn: guide_customers(conn, guide_id, text), success=self._fill, owner=self
+            lambda conn: guide_customers(conn, guide_id, text, now=now),
+            success=self._fill,
+            owner=self,
         )
 
     def _fill(self, found: list[ShareCandidate]) -> None:
@@ -128,14 +142,21 @@ class ShareDialog(QDialog):
         for c in found:
             self._candidates[c.id] = c
             label = f"{c.name}（{form_of_address(c.name, c.gender)}）"
-            label += "  " + self.tr("Contacted %1 times recently").replace("%1", str(c.contacts))
-            blocked = c.eligibility != Eligibility.OK
+            label += "  " + self.tr("Contacted %1 times in %2 days").replace(
+                "%1", str(c.contacts)
+            ).replace("%2", str(c.window_days))
+            overridden = c.id in self._overrides
+            blocked = c.eligibility != Eligibility.OK and not overridden
             if c.eligibility == Eligibility.OPTED_OUT:
                 label += "  " + self.tr("Opted out of marketing: %1").replace(
                     "%1", c.opt_out_reason
                 )
+            elif overridden:
+                label += "  " + self.tr("Over the cap, reason given: %1").replace(
+                    "%1", self._overrides[c.id]
+                )
             elif blocked:
-                label += "  " + self.tr("At the store's contact cap")
+                label += "  " + self.tr("At the store's contact cap (%1)").replace("%1", str(c.cap))
             item = QListWidgetItem(label)
             item.setData(ID_ROLE, c.id)
             if blocked:  # listed, never tickable (app/domain/outreach.py)
@@ -150,7 +171,39 @@ class ShareDialog(QDialog):
             self.customers.addItem(item)
         self.customers.blockSignals(False)
         self._rebuild_queue()
+        self._refresh_override()
         self.ready = True
+
+    def _over_cap(self, customer_id: str | None) -> bool:
+        c = self._candidates.get(customer_id or "")
+        return (
+            c is not None and c.eligibility == Eligibility.OVER_CAP and c.id not in self._overrides
+        )
+
+    def _refresh_override(self) -> None:
+        item = self.customers.currentItem()
+        self.override_button.setEnabled(item is not None and self._over_cap(item.data(ID_ROLE)))
+
+    @Slot()
+    def override_current(self) -> OverrideDialog | None:
+        """The guide sends to a customer at the cap anyway: a reason first (recorded with
+        the share, seen by the manager)."""
+        item = self.customers.currentItem()
+        if item is None or not self._over_cap(item.data(ID_ROLE)):
+            return None
+        cid = item.data(ID_ROLE)
+        dialog = OverrideDialog(self._candidates[cid].name, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def given() -> None:
+            self._overrides[cid] = dialog.reason()
+            self._picked.setdefault(cid)
+            self.reload()
+
+        dialog.accepted.connect(given)
+        self.override_dialog = dialog
+        dialog.open()
+        return dialog
 
     def item_of(self, customer_id: str) -> QListWidgetItem | None:
         for row in range(self.customers.count()):
@@ -219,9 +272,15 @@ class ShareDialog(QDialog):
             return
         self.shared.append(who.id)
         piece, guide_id, now = self.piece, self.guide.id, self.session.now_iso()
+        reason = self._overrides.get(who.id, "")
         self.session.change(
             lambda conn: record_share(
-                conn, customer_id=who.id, piece=piece, guide_id=guide_id, now=now
+                conn,
+                customer_id=who.id,
+                piece=piece,
+                guide_id=guide_id,
+                now=now,
+                override_reason=reason,
             ),
             owner=self,
         )
@@ -237,3 +296,40 @@ class ShareDialog(QDialog):
             self.position += 1
             self.done_note.setText("")
             self._refresh_step()
+
+
+class OverrideDialog(QDialog):
+    """Why send to a customer already contacted as often as the store allows."""
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("overrideDialog")
+        self.setWindowTitle(self.tr("Over the contact cap"))
+        intro = plain_label(
+            self.tr(
+                "{name} has been contacted as often as the store allows. Send anyway only"
+                " with a reason; your store manager sees it."
+            ).format(name=name),
+            "overrideIntro",
+        )
+        self.edit = QLineEdit()
+        self.edit.setObjectName("overrideReason")
+        self.edit.setMaxLength(MAX_REASON_CHARS)
+        self.edit.setPlaceholderText(self.tr("e.g. the customer asked about the new coats"))
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText(self.tr("Send anyway"))
+        self.ok.setObjectName("overrideOk")
+        self.ok.setEnabled(False)
+        self.edit.textChanged.connect(lambda t: self.ok.setEnabled(reason_problem(t) is None))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.edit)
+        layout.addWidget(buttons)
+
+    def reason(self) -> str:
+        return clean_text(self.edit.text())
