@@ -51,7 +51,14 @@ class Channel(StrEnum):
 
 
 # Fields of a customer that a guide may edit on the terminal; HQ merges them one by one.
-EDITABLE_CUSTOMER_FIELDS = ("tags", "sizes", "preferences", "note")
+EDITABLE_CUSTOMER_FIELDS = (
+    "tags",
+    "sizes",
+    "preferences",
+    "note",
+    "marketing_opt_out",  # the customer asked for no marketing (app/domain/outreach.py)
+    "opt_out_reason",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -316,6 +316,8 @@ class CustomerProfile:
     conflicts: tuple[ConflictView, ...] = ()
     shares: tuple[ShareView, ...] = ()
     pending_changes: int = 0
+    marketing_opt_out: bool = False
+    opt_out_reason: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -447,6 +449,8 @@ def customer_profile(
         conflicts=conflicts,
         shares=shares,
         pending_changes=pending,
+        marketing_opt_out=bool(row["marketing_opt_out"]),
+        opt_out_reason=row["opt_out_reason"] or "",
     )
 
 
@@ -640,7 +644,8 @@ def update_customer(
     fields: dict[str, Any],
     now: str,
 ) -> Changes:
-    """Edit tags / sizes / preferences / note; the mutation carries old and new per field."""
+    """Edit tags / sizes / preferences / note / the marketing opt-out and its reason; the
+    mutation carries old and new per field."""
     unknown = set(fields) - set(EDITABLE_CUSTOMER_FIELDS)
     if unknown:
         raise ValueError(f"fields not editable on a terminal: {sorted(unknown)}")
@@ -649,7 +654,11 @@ def update_customer(
         diff: dict[str, dict[str, Any]] = {}
         for name, new in fields.items():
             old = json.loads(row[name]) if name in ("tags", "sizes") else row[name]
-            if name == "tags":
+            if name == "marketing_opt_out":
+                old, new = bool(old), bool(new)
+            elif name == "opt_out_reason":
+                new = clean_text(str(new))
+            elif name == "tags":
                 new = sorted(dict.fromkeys(t for t in (clean_text(t) for t in new) if t))
             elif name == "sizes":
                 new = {clean_text(k): clean_text(v) for k, v in new.items() if clean_text(k)}
@@ -663,6 +672,8 @@ def update_customer(
         for name, change in diff.items():
             value = change["new"]
             stored = json.dumps(value, ensure_ascii=False) if name in ("tags", "sizes") else value
+            if name == "marketing_opt_out":
+                stored = int(value)
             conn.execute(f"UPDATE customers SET {name} = ? WHERE id = ?", (stored, customer_id))
         if "tags" in diff:
             conn.execute("DELETE FROM customer_tags WHERE customer_id = ?", (customer_id,))

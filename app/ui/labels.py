@@ -46,6 +46,8 @@ FIELDS: dict[str, str] = {
     "sizes": QT_TRANSLATE_NOOP("Labels", "Sizes"),
     "preferences": QT_TRANSLATE_NOOP("Labels", "Preferences"),
     "note": QT_TRANSLATE_NOOP("Labels", "Note"),
+    "marketing_opt_out": QT_TRANSLATE_NOOP("Labels", "No marketing"),
+    "opt_out_reason": QT_TRANSLATE_NOOP("Labels", "Why no marketing"),
 }
 
 # The kinds of record HQ sends (sync/records.py), as a skipped record names them.

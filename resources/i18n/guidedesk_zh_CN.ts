@@ -568,6 +568,22 @@
         <source>Note</source>
         <translation>备注</translation>
     </message>
+    <message>
+        <source>Sends no marketing (the customer asked)</source>
+        <translation>不发营销消息（顾客要求）</translation>
+    </message>
+    <message>
+        <source>Why, e.g. asked on the phone on 12-02</source>
+        <translation>原因，例如：12月2日电话中要求</translation>
+    </message>
+    <message>
+        <source>Marketing</source>
+        <translation>营销消息</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>原因</translation>
+    </message>
 </context>
 <context>
     <name>ErrorDialog</name>
@@ -746,6 +762,14 @@
     <message>
         <source>Note</source>
         <translation>备注</translation>
+    </message>
+    <message>
+        <source>No marketing</source>
+        <translation>不接收营销</translation>
+    </message>
+    <message>
+        <source>Why no marketing</source>
+        <translation>退订原因</translation>
     </message>
     <message>
         <source>Store</source>
@@ -1095,6 +1119,18 @@
     <message>
         <source>Note</source>
         <translation>备注</translation>
+    </message>
+    <message>
+        <source>Marketing</source>
+        <translation>营销消息</translation>
+    </message>
+    <message>
+        <source>Opted out: {reason}</source>
+        <translation>已退订：{reason}</translation>
+    </message>
+    <message>
+        <source>Accepts marketing</source>
+        <translation>接收</translation>
     </message>
     <message>
         <source>Spent in 12 months</source>

@@ -373,6 +373,18 @@ class EditCustomerDialog(_SavingDialog):
         self.note.setObjectName("editNote")
         add_row(form, self.tr("Preferences"), self.preferences)
         add_row(form, self.tr("Note"), self.note)
+        # The customer asked for no marketing (退订): never offered for a share again.
+        self.opt_out = QCheckBox(self.tr("Sends no marketing (the customer asked)"))
+        self.opt_out.setObjectName("editOptOut")
+        self.opt_out.setChecked(profile.marketing_opt_out)
+        self.opt_out_reason = QLineEdit(profile.opt_out_reason)
+        self.opt_out_reason.setObjectName("editOptOutReason")
+        self.opt_out_reason.setMaxLength(200)
+        self.opt_out_reason.setPlaceholderText(self.tr("Why, e.g. asked on the phone on 12-02"))
+        self.opt_out_reason.setEnabled(profile.marketing_opt_out)
+        self.opt_out.toggled.connect(self.opt_out_reason.setEnabled)
+        add_row(form, self.tr("Marketing"), self.opt_out)
+        add_row(form, self.tr("Why"), self.opt_out_reason)
         layout = QVBoxLayout(self)
         layout.addWidget(self._customer_header())
         layout.addWidget(self._draft_banner())
@@ -383,6 +395,8 @@ class EditCustomerDialog(_SavingDialog):
             *(field.textChanged for field in self.sizes.values()),
             self.preferences.textChanged,
             self.note.textChanged,
+            self.opt_out.toggled,
+            self.opt_out_reason.textChanged,
         )
         self.focus_first_field()
         self.resize(520, 560)
@@ -396,6 +410,10 @@ class EditCustomerDialog(_SavingDialog):
             "sizes": {k: f.text().strip() for k, f in self.sizes.items() if f.text().strip()},
             "preferences": self.preferences.toPlainText().strip(),
             "note": self.note.toPlainText().strip(),
+            "marketing_opt_out": self.opt_out.isChecked(),
+            "opt_out_reason": self.opt_out_reason.text().strip()
+            if self.opt_out.isChecked()
+            else "",
         }
 
     def value(self) -> dict[str, Any]:
@@ -404,6 +422,8 @@ class EditCustomerDialog(_SavingDialog):
             "sizes": dict(self.profile.sizes),
             "preferences": self.profile.preferences,
             "note": self.profile.note,
+            "marketing_opt_out": self.profile.marketing_opt_out,
+            "opt_out_reason": self.profile.opt_out_reason,
         }
         return {k: v for k, v in self._entered().items() if v != before[k]}
 
@@ -422,3 +442,5 @@ class EditCustomerDialog(_SavingDialog):
             field.setText(str(sizes.get(key, "")) if isinstance(sizes, dict) else "")
         self.preferences.setPlainText(str(fields.get("preferences", profile.preferences)))
         self.note.setPlainText(str(fields.get("note", profile.note)))
+        self.opt_out.setChecked(bool(fields.get("marketing_opt_out", profile.marketing_opt_out)))
+        self.opt_out_reason.setText(str(fields.get("opt_out_reason", profile.opt_out_reason)))

@@ -334,6 +334,13 @@ class ProfilePane(QWidget):
             ),
             ("preferences", self.tr("Preferences"), p.preferences),
             ("note", self.tr("Note"), p.note),
+            (
+                "marketing",
+                self.tr("Marketing"),
+                self.tr("Opted out: {reason}").format(reason=p.opt_out_reason or "—")
+                if p.marketing_opt_out
+                else self.tr("Accepts marketing"),
+            ),
             ("spent", self.tr("Spent in 12 months"), fmt.money(p.spent_365_cents)),
             ("joined", self.tr("Member since"), fmt.day(p.joined_at)),
         ]

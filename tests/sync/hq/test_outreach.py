@@ -116,3 +116,19 @@ def test_a_free_composition_keeps_its_words_pictures_products_and_category(
     assert data["content_id"] is None
     # A terminal that sends no category: the piece's own is kept.
     assert latest(pulled, "share", "s-o")["data"]["category_631"] == "selling"
+
+
+def test_an_opt_out_edit_reaches_hq_and_other_terminals(client: TestClient) -> None:
+    headers = enroll(client, "S001")
+    edit = {
+        "fields": {
+            "marketing_opt_out": {"old": False, "new": True},
+            "opt_out_reason": {"old": "", "new": "顾客要求不再接收活动消息"},
+        }
+    }
+    [result] = push(client, headers, mutation("customer", "update", "C1", edit))
+    assert result["status"] == "applied", result
+    other = enroll(client, "S001")  # another terminal of the store
+    pulled, _ = pull_all(client, other)
+    data = latest(pulled, "customer", "C1")["data"]
+    assert (data["marketing_opt_out"], data["opt_out_reason"]) == (True, "顾客要求不再接收活动消息")
