@@ -36,10 +36,21 @@ def guide_counts(
 
 
 @dataclass(frozen=True, slots=True)
+class OverCapShare:
+    """A share sent to a customer at the contact cap: the guide's reason, or HQ's finding."""
+
+    customer_name: str
+    shared_at: str
+    reason: str  # the guide's override reason ('' when HQ found it over the cap unasked)
+    flagged_by_hq: bool
+
+
+@dataclass(frozen=True, slots=True)
 class GuideCounts:
     guide_id: str
     name: str
     counts: dict[str, int]
+    over_cap: tuple[OverCapShare, ...] = ()
 
 
 def store_counts(
@@ -62,4 +73,16 @@ def store_counts(
     counts: dict[str, dict[str, int]] = {}
     for guide_id, category, n in rows:
         counts.setdefault(guide_id, {})[category] = n
-    return [GuideCounts(g[0], g[1], counts.get(g[0], {})) for g in guides]
+    over: dict[str, list[OverCapShare]] = {}
+    for r in conn.execute(
+        "SELECT s.guide_id, coalesce(cu.name, '') AS name, s.shared_at, s.override_reason,"
+        " s.over_cap FROM shares s JOIN guides g ON g.id = s.guide_id AND g.store_id = ?"
+        " LEFT JOIN customers cu ON cu.id = s.customer_id"
+        " WHERE s.shared_at >= ? AND s.shared_at <= ?"
+        " AND (s.override_reason <> '' OR s.over_cap = 1) ORDER BY s.shared_at DESC",
+        (store_id, _iso(since), _iso(until)),
+    ):
+        over.setdefault(r[0], []).append(OverCapShare(r[1], r[2], r[3], bool(r[4])))
+    return [
+        GuideCounts(g[0], g[1], counts.get(g[0], {}), tuple(over.get(g[0], ()))) for g in guides
+    ]

@@ -925,14 +925,26 @@
         <translation>导购</translation>
     </message>
     <message>
+        <source>Over</source>
+        <translation>超限</translation>
+    </message>
+    <message>
         <source>Advice</source>
         <translation>建议</translation>
+    </message>
+    <message>
+        <source>Shares to customers over the contact cap in these 30 days</source>
+        <translation>近30天发给已达联系上限顾客的分享</translation>
     </message>
     <message numerus="yes">
         <source>%n share(s)</source>
         <translation>
             <numerusform>%n 次分享</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>no reason given (found by HQ)</source>
+        <translation>未说明原因（总部复核发现）</translation>
     </message>
 </context>
 <context>

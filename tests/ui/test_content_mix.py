@@ -124,7 +124,27 @@ def test_the_manager_sees_the_mix_per_guide(qtbot, session, manager, add_records
     assert panel.advice_of("G002") is Advice.SELLING_OVER  # one selling share: 100 %
     assert panel.advice_of("M001") is Advice.NO_SHARES
     row = names.index("陈店长")
-    assert table.item(row, 4).text() == advice_text(Advice.NO_SHARES)
+    assert table.item(row, 5).text() == advice_text(Advice.NO_SHARES)
+    assert table.item(row, 4).text() == "—"  # nothing over the contact cap
+
+
+def test_the_manager_sees_shares_over_the_cap_with_the_reason(
+    qtbot, session, manager, add_records, cache
+) -> None:
+    reasoned = share("SH7", "G001", "C1", "CT-WINTER", "brand")
+    reasoned["data"]["override_reason"] = "顾客主动问新款大衣"
+    flagged = share("SH8", "G001", "C2", "CT-WINTER", "brand")
+    flagged["data"]["over_cap"] = True  # HQ's re-check: over, and no reason given
+    add_records([*library(), *shares(), reasoned, flagged])
+    page = open_page(qtbot, session, manager, cache)
+    panel = page.mix
+    qtbot.waitUntil(lambda: panel.ready)
+    table = panel.table
+    names = [table.item(r, 0).text() for r in range(table.rowCount())]
+    cell = table.item(names.index("王丽"), 4)
+    assert cell.text() == "2"
+    assert "顾客主动问新款大衣" in cell.toolTip() and "found by HQ" in cell.toolTip()
+    assert table.item(names.index("李娜"), 4).text() == "—"
 
 
 def test_content_page_fits_for_a_manager(qtbot, lang, session, manager, add_records) -> None:  # noqa: F811

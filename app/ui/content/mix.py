@@ -141,17 +141,25 @@ class MixPanel(QWidget):
 
         self.table: QTableWidget | None = None
         if guide.is_manager:
-            self.table = QTableWidget(0, 5)
+            self.table = QTableWidget(0, 6)
             self.table.setObjectName("mixByGuide")
             self.table.setHorizontalHeaderLabels(
-                [self.tr("Guide"), *(category_text(c) for c in Category631), self.tr("Advice")]
+                [
+                    self.tr("Guide"),
+                    *(category_text(c) for c in Category631),
+                    self.tr("Over"),
+                    self.tr("Advice"),
+                ]
+            )
+            self.table.horizontalHeaderItem(4).setToolTip(
+                self.tr("Shares to customers over the contact cap in these 30 days")
             )
             self.table.verticalHeader().hide()
             self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
             self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
             header = self.table.horizontalHeader()
             header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-            header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+            header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
             line = self.table.fontMetrics().height() + 6
             self.table.verticalHeader().setDefaultSectionSize(line)
             head = header.sizeHint().height()
@@ -159,7 +167,7 @@ class MixPanel(QWidget):
             self.table.setFixedHeight(tall)
             self.view.setFixedHeight(tall)
             self.table.setWordWrap(False)
-            row.addWidget(self.table, 4)
+            row.addWidget(self.table, 6)
 
         session.hub.changed.connect(self._on_changes)
         # After the page's own first query (the cards are what the guide waits for).
@@ -199,12 +207,21 @@ class MixPanel(QWidget):
             self.table.setRowCount(len(self.by_guide))
             for r, (g, m) in enumerate(self.by_guide):
                 cells = [g.name, *(f"{round(m.percent[c])}%" for c in Category631)]
+                cells.append(str(len(g.over_cap)) if g.over_cap else "—")
                 cells.append(advice_text(m.advice))
                 for col, text in enumerate(cells):
                     item = QTableWidgetItem(text)
-                    item.setToolTip(text)
+                    item.setToolTip(self.over_cap_text(g) if col == 4 and g.over_cap else text)
                     self.table.setItem(r, col, item)
         self.ready = True
+
+    def over_cap_text(self, g) -> str:
+        """The manager's view of a guide's shares over the contact cap: who, when, why."""
+        lines = []
+        for o in g.over_cap:
+            why = o.reason or self.tr("no reason given (found by HQ)")
+            lines.append(f"{o.shared_at[:10]}  {o.customer_name}：{why}")
+        return "\n".join(lines)
 
     def advice_of(self, guide_id: str) -> Advice | None:
         """The advice the manager's table shows for a guide (None: not in the table)."""
