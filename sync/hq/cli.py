@@ -618,6 +618,7 @@ _CONTENT_HEADINGS = {
     "shares": "shares",
     "customers": "customers",
     "guides": "guides",
+    "over_cap": "over_cap",
     "purchases": "purchases",
     "purchase_cents": "amount_cents",
 }
@@ -643,7 +644,7 @@ def _report_content(args: argparse.Namespace) -> int:
     if not rows:
         print("no content")
         return 0
-    numbers = ("shares", "customers", "guides", "purchases", "purchase_cents")
+    numbers = ("shares", "customers", "guides", "over_cap", "purchases", "purchase_cents")
     heads = _CONTENT_HEADINGS
     cells = [{k: "-" if row[k] is None else str(row[k]) for k in heads} for row in rows]
     widths = {k: max(_width(h), *(_width(c[k]) for c in cells)) for k, h in heads.items()}

@@ -78,6 +78,7 @@ REPORT_COLUMNS = (
     "shares",
     "customers",
     "guides",
+    "over_cap",  # shares sent to a customer at the contact cap (with a reason, or HQ found)
     "purchases",
     "purchase_cents",
 )
@@ -306,6 +307,12 @@ def report_rows(
             sa.func.count().label("shares"),
             sa.func.count(sa.distinct(shares.c.customer_id)).label("customers"),
             sa.func.count(sa.distinct(shares.c.guide_id)).label("guides"),
+            sa.func.sum(
+                sa.case(
+                    (sa.or_(shares.c.over_cap.is_(True), shares.c.override_reason != ""), 1),
+                    else_=0,
+                )
+            ).label("over_cap"),
         )
         .where(shares.c.content_id.is_not(None))
         .group_by(shares.c.content_id)
@@ -353,6 +360,7 @@ def report_rows(
             sa.func.coalesce(share_stats.c.shares, 0).label("shares"),
             sa.func.coalesce(share_stats.c.customers, 0).label("customers"),
             sa.func.coalesce(share_stats.c.guides, 0).label("guides"),
+            sa.func.coalesce(share_stats.c.over_cap, 0).label("over_cap"),
             sa.func.coalesce(bought.c.purchases, 0).label("purchases"),
             sa.func.coalesce(bought.c.purchase_cents, 0).label("purchase_cents"),
         )
