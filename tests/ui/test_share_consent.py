@@ -74,9 +74,11 @@ def test_over_the_cap_only_with_a_reason_which_goes_with_the_share(
     assert override.ok.isEnabled()
     qtbot.mouseClick(override.ok, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(
-        lambda: dialog.ready
-        and dialog.item_of("C1") is not None
-        and dialog.item_of("C1").checkState() == Qt.CheckState.Checked
+        lambda: (
+            dialog.ready
+            and dialog.item_of("C1") is not None
+            and dialog.item_of("C1").checkState() == Qt.CheckState.Checked
+        )
     )
     assert "顾客主动问新款大衣" in dialog.item_of("C1").text()
     assert [c.id for c in dialog.queue] == ["C2", "C1"]
@@ -86,10 +88,12 @@ def test_over_the_cap_only_with_a_reason_which_goes_with_the_share(
         if dialog.next_button.isEnabled():
             qtbot.mouseClick(dialog.next_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(
-        lambda: session.conn.execute(
-            "SELECT count(*) FROM shares WHERE guide_id = 'G001'"
-        ).fetchone()[0]
-        == 2
+        lambda: (
+            session.conn.execute("SELECT count(*) FROM shares WHERE guide_id = 'G001'").fetchone()[
+                0
+            ]
+            == 2
+        )
     )
     reasons = dict(
         session.conn.execute(
