@@ -68,6 +68,17 @@ def test_content_published_synced_pictured_shared_offline_and_reported(
         " ORDER BY c.id LIMIT 1"
     ).fetchone()
     customer_id, guide_id, guide_name = row[0], row[1], row[2]
+    # HQ asks for this piece to be shared with that customer (a content_share task).
+    today = datetime.now(UTC).date()
+    task = {"id": "T-E2E-SHARE", "title": "分享冬季新品", "kind": "content_share",
+            "starts_on": (today - timedelta(days=1)).isoformat(),
+            "due_on": (today + timedelta(days=7)).isoformat(),
+            "targets": {"customers": [customer_id]},
+            "content": ["CT-E2E-WINTER"], "evidence": "none", "review": False}  # fmt: skip
+    task_file = tmp_path / "task.json"
+    task_file.write_text(json.dumps(task, ensure_ascii=False), encoding="utf-8")
+    hq.run("publish-task", str(task_file))
+    assert counter.sync().ok
 
     hq.stop()  # offline: the picture still comes from the cache, the share is recorded
     assert cache.get(sha) == picture
@@ -80,7 +91,8 @@ def test_content_published_synced_pictured_shared_offline_and_reported(
         guide_id=guide_id,
         now=client.iso(counter.clock()),
     )
-    assert [e.entity for e in outbox.pending(counter.conn)] == ["share"]
+    # The share and, in the same transaction, its task target done: both queued offline.
+    assert [e.entity for e in outbox.pending(counter.conn)] == ["share", "task_target"]
 
     hq.restart()
     assert counter.sync().ok
@@ -88,3 +100,10 @@ def test_content_published_synced_pictured_shared_offline_and_reported(
     rows = json.loads(hq.run("report", "content", "--format", "json"))
     [mine] = [r for r in rows if r.get("content_id", r.get("id")) == "CT-E2E-WINTER"]
     assert mine["shares"] == 1
+    tasks = json.loads(hq.run("report", "tasks", "--task", "T-E2E-SHARE", "--format", "json"))
+    assert sum(r["done"] for r in tasks) == 1 and sum(r["open"] for r in tasks) == 0
+    # HQ's copy of the share is back on the terminal: the customer's timeline shows it synced.
+    from app.store.customers import customer_profile
+
+    [shared] = customer_profile(counter.conn, customer_id).shares
+    assert shared.synced and shared.title == "冬季新品到店" and shared.category_631 == "brand"
