@@ -65,14 +65,17 @@ ENTITIES: dict[str, str] = {
     "appointment": QT_TRANSLATE_NOOP("Labels", "Appointment"),
     "conflict": QT_TRANSLATE_NOOP("Labels", "Lost edit"),
     "handover": QT_TRANSLATE_NOOP("Labels", "Handover"),
+    "tip": QT_TRANSLATE_NOOP("Labels", "Peer tip"),
 }
 
 
 # A change the guide made, as the refused-changes list names it ("entity/op").
 CHANGES: dict[str, str] = {
     "followup/create": QT_TRANSLATE_NOOP("Labels", "Follow-up"),
+    "followup/counter": QT_TRANSLATE_NOOP("Labels", "Counter visit note"),
     "customer/update": QT_TRANSLATE_NOOP("Labels", "Profile edit"),
     "share/create": QT_TRANSLATE_NOOP("Labels", "Share"),
+    "tip/create": QT_TRANSLATE_NOOP("Labels", "Peer tip"),
     "appointment/create": QT_TRANSLATE_NOOP("Labels", "Appointment"),
     "appointment/update": QT_TRANSLATE_NOOP("Labels", "Appointment change"),
     "task_target/complete": QT_TRANSLATE_NOOP("Labels", "Task outcome"),

@@ -824,6 +824,14 @@
         <translation>交接</translation>
     </message>
     <message>
+        <source>Peer tip</source>
+        <translation>同事心得</translation>
+    </message>
+    <message>
+        <source>Counter visit note</source>
+        <translation>接待记录</translation>
+    </message>
+    <message>
         <source>Profile edit</source>
         <translation>资料修改</translation>
     </message>

@@ -15,10 +15,10 @@ from app.store.db import transaction
 from app.store.errors import DiskFull, StoreLocked
 from app.store.replica import TerminalReplica, sync_status
 from app.ui.app import install_translator
-from app.ui.labels import ENTITIES
+from app.ui.labels import CHANGES, ENTITIES
 from app.ui.sync_panel import SkippedDialog, SyncController, SyncProgressBar, SyncStatusLabel
 from sync.outcome import AuthError, SyncProgress, SyncReport
-from sync.records import RECORDS
+from sync.records import MUTATIONS, RECORDS
 
 
 @pytest.fixture
@@ -428,3 +428,7 @@ def test_skipped_records_in_chinese(qtbot, qapp, panel, session, terminal, clock
 
 def test_every_kind_of_hq_record_has_a_name() -> None:
     assert set(ENTITIES) == set(RECORDS)
+
+
+def test_every_kind_of_change_has_a_name() -> None:
+    assert set(CHANGES) == {f"{entity}/{op}" for entity, op in MUTATIONS}
