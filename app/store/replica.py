@@ -508,7 +508,8 @@ class TerminalReplica:
         """The terminal was revoked: remove every customer record, the outbox included."""
         with transaction(self.conn):
             # guide_sessions: HQ's session secrets; sign_in_failures: who tried when;
-            # drafts: what guides typed about customers and did not save (local only).
+            # drafts: what guides typed about customers and did not save (local only);
+            # compositions: the guides' own messages (自由组合), local only too.
             wiped = (
                 "followups",
                 "tips",
@@ -517,6 +518,7 @@ class TerminalReplica:
                 "sync_state",
                 "guide_sessions",
                 "drafts",
+                "compositions",
             )
             for table in (*PULLED_TABLES, *wiped, "sign_in_failures"):
                 self.conn.execute(f"DELETE FROM {table}")

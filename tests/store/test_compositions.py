@@ -136,3 +136,11 @@ def test_a_shared_composition_travels_as_itself(conn: sqlite3.Connection, clock)
     assert row["skus"] == '["S200"]' and row["category_631"] == "service"
     entry = outbox.pending(conn)[0]
     assert entry.payload["content_id"] is None and entry.payload["images"] == [SHA]
+
+
+def test_the_wipe_removes_the_compositions(conn: sqlite3.Connection, clock) -> None:
+    """A revoked terminal keeps none of what its guides wrote, drafts of their own words
+    included (they may name a customer)."""
+    save_composition(conn, draft(body="欧阳女士的围巾到了"), now=NOW)
+    TerminalReplica(conn, clock=clock).wipe()
+    assert list_compositions(conn, "G001") == []
