@@ -17,6 +17,7 @@ from argon2 import PasswordHasher
 
 from app.store import db
 from app.store.guides import GuideAccount, get_guide
+from app.store.picture_cache import PictureCache
 from app.store.replica import TerminalReplica
 from app.ui.session import Session
 from sync.outcome import SyncProgress, SyncReport
@@ -197,6 +198,12 @@ def fill(path: Path, records: list[dict], clock: Callable[[], Any]) -> None:
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "terminal.sqlite3"
+
+
+@pytest.fixture
+def picture_cache(tmp_path: Path) -> PictureCache:
+    """The terminal's picture cache, empty (named apart from pytest's own ``cache``)."""
+    return PictureCache(tmp_path / "pictures")
 
 
 @pytest.fixture

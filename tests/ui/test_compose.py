@@ -15,7 +15,6 @@ from app.store.compositions import list_compositions
 from app.ui.content.compose import AUTOSAVE_MS, ComposeDialog
 from app.ui.session import Session
 from tests.ui.test_content import PICTURE, SHA, library, open_page, tick
-from tests.ui.test_content import cache as cache
 from tests.ui.test_customer_book import type_into
 
 WORDS = "{称呼}您好，我是{门店}的{导购}。\n上次说的围巾到了，配您的大衣正好。"
@@ -64,11 +63,11 @@ def stored(path) -> list:
 
 
 def test_save_close_and_reopen_the_page_after_a_restart(
-    qtbot, session, guide, add_records, cache, terminal, clock
+    qtbot, session, guide, add_records, picture_cache, terminal, clock
 ) -> None:
     add_records(library())
-    cache.put(SHA, PICTURE)
-    page = open_page(qtbot, session, guide, cache)
+    picture_cache.put(SHA, PICTURE)
+    page = open_page(qtbot, session, guide, picture_cache)
     assert page.compose.compose_button.objectName() == "composeButton"
     dialog = open_composer(qtbot, page)
     qtbot.waitUntil(lambda: not dialog.thumbnail_is_placeholder(SHA))  # cached: its thumbnail
@@ -84,7 +83,7 @@ def test_save_close_and_reopen_the_page_after_a_restart(
     # A restart: a new session over the same file, a new page.
     again = Session(terminal, clock=clock)
     try:
-        page2 = open_page(qtbot, again, guide, cache)
+        page2 = open_page(qtbot, again, guide, picture_cache)
         qtbot.waitUntil(lambda: page2.compose.ready and len(page2.compose.drafts) == 1)
         qtbot.mouseClick(page2.compose.drafts_button, Qt.MouseButton.LeftButton)
         drafts = page2.compose.drafts_dialog
@@ -109,9 +108,9 @@ def test_save_close_and_reopen_the_page_after_a_restart(
     assert stored(terminal) == []
 
 
-def test_esc_keeps_the_draft(qtbot, session, guide, add_records, cache, terminal) -> None:
+def test_esc_keeps_the_draft(qtbot, session, guide, add_records, picture_cache, terminal) -> None:
     add_records(library())
-    page = open_page(qtbot, session, guide, cache)  # nothing cached: placeholders
+    page = open_page(qtbot, session, guide, picture_cache)  # nothing cached: placeholders
     dialog = open_composer(qtbot, page)
     assert dialog.thumbnail_is_placeholder(SHA)
     dialog.text.setFocus()
@@ -123,11 +122,11 @@ def test_esc_keeps_the_draft(qtbot, session, guide, add_records, cache, terminal
 
 
 def test_typing_is_kept_on_a_timer_without_closing(
-    qtbot, session, guide, add_records, cache, terminal
+    qtbot, session, guide, add_records, picture_cache, terminal
 ) -> None:
     """A kill after typing: what the autosave kept is in the file, read from outside."""
     add_records(library())
-    page = open_page(qtbot, session, guide, cache)
+    page = open_page(qtbot, session, guide, picture_cache)
     dialog = open_composer(qtbot, page)
     dialog.text.setFocus()
     type_into(qtbot, dialog.text, "只打了一半")
@@ -144,11 +143,11 @@ def test_typing_is_kept_on_a_timer_without_closing(
 
 
 def test_share_opens_the_share_dialog_and_records_a_composed_share(
-    qtbot, session, guide, add_records, cache
+    qtbot, session, guide, add_records, picture_cache
 ) -> None:
     add_records(library())
-    cache.put(SHA, PICTURE)
-    page = open_page(qtbot, session, guide, cache)
+    picture_cache.put(SHA, PICTURE)
+    page = open_page(qtbot, session, guide, picture_cache)
     dialog = open_composer(qtbot, page)
     dialog.text.setFocus()
     type_into(qtbot, dialog.text, WORDS)
@@ -181,9 +180,9 @@ def test_share_opens_the_share_dialog_and_records_a_composed_share(
     qtbot.waitUntil(lambda: len(page.compose.drafts) == 1)  # the draft stays for next time
 
 
-def test_limits_are_said_in_the_dialog(qtbot, session, guide, add_records, cache) -> None:
+def test_limits_are_said_in_the_dialog(qtbot, session, guide, add_records, picture_cache) -> None:
     add_records(library())
-    page = open_page(qtbot, session, guide, cache)
+    page = open_page(qtbot, session, guide, picture_cache)
     dialog = open_composer(qtbot, page)
     dialog.text.setPlainText("字" * 2001)  # a long paste
     assert "longer than 2000 characters" in dialog.problems.text()
@@ -193,8 +192,8 @@ def test_limits_are_said_in_the_dialog(qtbot, session, guide, add_records, cache
 
 
 @pytest.mark.parametrize("ctrl_s", [True])
-def test_ctrl_s_saves(qtbot, session, guide, add_records, cache, terminal, ctrl_s) -> None:
-    page = open_page(qtbot, session, guide, cache)
+def test_ctrl_s_saves(qtbot, session, guide, add_records, picture_cache, terminal, ctrl_s) -> None:
+    page = open_page(qtbot, session, guide, picture_cache)
     dialog = open_composer(qtbot, page)
     dialog.text.setFocus()
     type_into(qtbot, dialog.text, "Ctrl+S 保存")
@@ -204,12 +203,12 @@ def test_ctrl_s_saves(qtbot, session, guide, add_records, cache, terminal, ctrl_
     assert [c.body for c in stored(terminal)] == ["Ctrl+S 保存"]
 
 
-def test_in_chinese_the_guide_chooses_service(qtbot, qapp, session, guide, cache) -> None:
+def test_in_chinese_the_guide_chooses_service(qtbot, qapp, session, guide, picture_cache) -> None:
     from app.ui.app import install_translator
 
     translator = install_translator(qapp, "zh_CN")
     try:
-        page = open_page(qtbot, session, guide, cache)
+        page = open_page(qtbot, session, guide, picture_cache)
         assert page.compose.compose_button.text() == "自由组合…"
         assert page.compose.drafts_button.text() == "我的草稿（0）"
         dialog = open_composer(qtbot, page)

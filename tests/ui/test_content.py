@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import hashlib
 
-import pytest
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QImage
 from PySide6.QtWidgets import QApplication
 
 from app.store import outbox
-from app.store.picture_cache import PictureCache
 from app.ui.content.page import ContentPage, PictureSource
 from app.ui.main_window import MainWindow
 from app.ui.sync_panel import SyncController
@@ -89,13 +87,8 @@ class Fetcher:
         return answer
 
 
-@pytest.fixture
-def cache(tmp_path) -> PictureCache:
-    return PictureCache(tmp_path / "pictures")
-
-
-def open_page(qtbot, session, guide, cache, fetch=None) -> ContentPage:
-    source = PictureSource(session, cache, fetch)
+def open_page(qtbot, session, guide, picture_cache, fetch=None) -> ContentPage:
+    source = PictureSource(session, picture_cache, fetch)
     page = ContentPage(session, guide, pictures=source)
     qtbot.addWidget(page)
     page.resize(1000, 700)
@@ -159,22 +152,22 @@ def test_rail_opens_the_page_with_synced_content_and_filters(
     assert "WINTER26" in page.preview_meta.text()
 
 
-def test_empty_library_says_what_to_do(qtbot, session, guide, cache) -> None:
-    page = open_page(qtbot, session, guide, cache)
+def test_empty_library_says_what_to_do(qtbot, session, guide, picture_cache) -> None:
+    page = open_page(qtbot, session, guide, picture_cache)
     assert page.body.currentWidget() is page.empty and page.empty.isVisible()
     assert "sync" in page.empty.text()
 
 
 def test_placeholder_until_cached_and_corrupt_download_never_shown(
-    qtbot, session, guide, add_records, cache
+    qtbot, session, guide, add_records, picture_cache
 ) -> None:
     add_records(library())
     fetch = Fetcher([PICTURE[:-7] + b"garbage"])  # first a corrupt transfer
-    page = open_page(qtbot, session, guide, cache, fetch)
+    page = open_page(qtbot, session, guide, picture_cache, fetch)
     row = page.row_of("CT-WINTER")
     qtbot.waitUntil(lambda: fetch.calls == 1)
     qtbot.wait(50)
-    assert page.thumbnail_is_placeholder(row) and not cache.has(SHA)
+    assert page.thumbnail_is_placeholder(row) and not picture_cache.has(SHA)
 
     fetch.answers.append(PICTURE)  # HQ answers right the next time: retried by itself
     assert page.retry.isActive()
@@ -183,14 +176,16 @@ def test_placeholder_until_cached_and_corrupt_download_never_shown(
     qtbot.waitUntil(
         lambda: page.ready and not page.thumbnail_is_placeholder(page.row_of("CT-WINTER"))
     )
-    assert fetch.calls == 2 and cache.get(SHA) == PICTURE
+    assert fetch.calls == 2 and picture_cache.get(SHA) == PICTURE
 
 
-def test_offline_the_cached_picture_shows(qtbot, session, guide, add_records, cache) -> None:
+def test_offline_the_cached_picture_shows(
+    qtbot, session, guide, add_records, picture_cache
+) -> None:
     add_records(library())
-    cache.put(SHA, PICTURE)
+    picture_cache.put(SHA, PICTURE)
     fetch = Fetcher([])  # offline: every call fails
-    page = open_page(qtbot, session, guide, cache, fetch)
+    page = open_page(qtbot, session, guide, picture_cache, fetch)
     qtbot.waitUntil(lambda: not page.thumbnail_is_placeholder(page.row_of("CT-WINTER")))
     assert fetch.calls == 0
 
@@ -212,11 +207,11 @@ def shares(session) -> list[tuple[str, str, str]]:
 
 
 def test_copy_for_wechat_fills_the_text_puts_the_picture_and_records_the_share(
-    qtbot, session, guide, add_records, cache
+    qtbot, session, guide, add_records, picture_cache
 ) -> None:
     add_records(library())
-    cache.put(SHA, PICTURE)
-    page = open_page(qtbot, session, guide, cache)
+    picture_cache.put(SHA, PICTURE)
+    page = open_page(qtbot, session, guide, picture_cache)
     click_card(qtbot, page, "CT-WINTER")
     qtbot.mouseClick(page.share_button, Qt.MouseButton.LeftButton)
     dialog = page.share_dialog
@@ -260,13 +255,13 @@ def test_copy_for_wechat_fills_the_text_puts_the_picture_and_records_the_share(
 
 
 def test_in_chinese_the_empty_state_and_the_share_steps_read_naturally(
-    qtbot, qapp, session, guide, add_records, cache
+    qtbot, qapp, session, guide, add_records, picture_cache
 ) -> None:
     from app.ui.app import install_translator
 
     translator = install_translator(qapp, "zh_CN")
     try:
-        page = open_page(qtbot, session, guide, cache)
+        page = open_page(qtbot, session, guide, picture_cache)
         assert page.empty.text() == "总部还没有发布内容，同步后会出现在这里"
         add_records(library())
         page.reload()

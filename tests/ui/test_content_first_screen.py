@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import hashlib
 
-import pytest
 from PySide6.QtCore import Qt
 
 from app.store.content import ContentQuery, list_content
-from app.store.picture_cache import PictureCache
 from app.ui.content import page as page_module
 from app.ui.content.page import FIRST_SCREEN, ContentPage, PictureSource
 from tests.ui.test_content import piece, png
@@ -17,18 +15,13 @@ from tests.ui.test_content import piece, png
 COLOURS = ("#c0392b", "#2980b9", "#27ae60")
 
 
-@pytest.fixture
-def cache(tmp_path) -> PictureCache:
-    return PictureCache(tmp_path / "pictures")
-
-
 def test_first_screen_then_the_whole_library_in_the_same_order(
-    qtbot, session, guide, add_records, cache, monkeypatch
+    qtbot, session, guide, add_records, picture_cache, monkeypatch
 ) -> None:
     pictures = [png(c) for c in COLOURS]
     shas = [hashlib.sha256(p).hexdigest() for p in pictures]
     for sha, data in zip(shas, pictures, strict=True):
-        cache.put(sha, data)
+        picture_cache.put(sha, data)
     count = FIRST_SCREEN + 25
     add_records(
         [piece(f"CT-{n:03d}", title=f"内容 {n:03d}", images=[shas[n % 3]]) for n in range(count)]
@@ -54,7 +47,7 @@ def test_first_screen_then_the_whole_library_in_the_same_order(
         return real_request(self, wanted, done, owner)
 
     monkeypatch.setattr(PictureSource, "request_many", count_requests)
-    page = ContentPage(session, guide, pictures=PictureSource(session, cache, None))
+    page = ContentPage(session, guide, pictures=PictureSource(session, picture_cache, None))
     qtbot.addWidget(page)
     page.resize(1000, 700)
     page.show()
@@ -69,9 +62,11 @@ def test_first_screen_then_the_whole_library_in_the_same_order(
     assert sum(len(r) for r in requested) <= 2 * len(shas)
 
 
-def test_a_filter_or_a_small_library_reads_once(qtbot, session, guide, add_records, cache) -> None:
+def test_a_filter_or_a_small_library_reads_once(
+    qtbot, session, guide, add_records, picture_cache
+) -> None:
     add_records([piece("CT-A", title="冬季"), piece("CT-B", title="围巾", kind="product")])
-    page = ContentPage(session, guide, pictures=PictureSource(session, cache, None))
+    page = ContentPage(session, guide, pictures=PictureSource(session, picture_cache, None))
     qtbot.addWidget(page)
     page.show()
     qtbot.waitUntil(lambda: page.ready and page.model.rowCount() == 2)

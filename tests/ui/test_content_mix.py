@@ -74,10 +74,10 @@ def test_store_counts_fall_back_to_the_piece_and_keep_to_the_window(
 
 
 def test_a_guide_without_shares_is_told_to_start_with_brand_content(
-    qtbot, session, guide, add_records, cache
+    qtbot, session, guide, add_records, picture_cache
 ) -> None:
     add_records(library())
-    page = open_page(qtbot, session, guide, cache)
+    page = open_page(qtbot, session, guide, picture_cache)
     panel = page.mix
     qtbot.waitUntil(lambda: panel.ready)
     assert page.findChild(type(panel.view), "mixChart") is panel.view
@@ -87,10 +87,10 @@ def test_a_guide_without_shares_is_told_to_start_with_brand_content(
 
 
 def test_the_chart_and_advice_follow_the_shares_and_a_new_share(
-    qtbot, session, guide, add_records, cache
+    qtbot, session, guide, add_records, picture_cache
 ) -> None:
     add_records([*library(), *shares()])
-    page = open_page(qtbot, session, guide, cache)
+    page = open_page(qtbot, session, guide, picture_cache)
     panel = page.mix
     qtbot.waitUntil(lambda: panel.ready)
     # 2 brand, 1 service, 1 selling: 50 / 25 / 25 — selling furthest over.
@@ -111,9 +111,11 @@ def test_the_chart_and_advice_follow_the_shares_and_a_new_share(
     assert [panel.sets[c].at(ME) for c in Category631] == [60, 20, 20]
 
 
-def test_the_manager_sees_the_mix_per_guide(qtbot, session, manager, add_records, cache) -> None:
+def test_the_manager_sees_the_mix_per_guide(
+    qtbot, session, manager, add_records, picture_cache
+) -> None:
     add_records([*library(), *shares()])
-    page = open_page(qtbot, session, manager, cache)
+    page = open_page(qtbot, session, manager, picture_cache)
     panel = page.mix
     qtbot.waitUntil(lambda: panel.ready)
     table = page.findChild(type(panel.table), "mixByGuide")
@@ -129,14 +131,14 @@ def test_the_manager_sees_the_mix_per_guide(qtbot, session, manager, add_records
 
 
 def test_the_manager_sees_shares_over_the_cap_with_the_reason(
-    qtbot, session, manager, add_records, cache
+    qtbot, session, manager, add_records, picture_cache
 ) -> None:
     reasoned = share("SH7", "G001", "C1", "CT-WINTER", "brand")
     reasoned["data"]["override_reason"] = "顾客主动问新款大衣"
     flagged = share("SH8", "G001", "C2", "CT-WINTER", "brand")
     flagged["data"]["over_cap"] = True  # HQ's re-check: over, and no reason given
     add_records([*library(), *shares(), reasoned, flagged])
-    page = open_page(qtbot, session, manager, cache)
+    page = open_page(qtbot, session, manager, picture_cache)
     panel = page.mix
     qtbot.waitUntil(lambda: panel.ready)
     table = panel.table

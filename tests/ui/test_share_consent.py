@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from tests.ui.test_content import cache, click_card, library, open_page, tick
+from tests.ui.test_content import click_card, library, open_page, tick
 from tests.ui.test_customer_book import type_into
-
-__all__ = ["cache"]  # the fixture
 
 
 def test_opted_out_customer_is_listed_with_the_reason_and_not_tickable(
-    qtbot, session, guide, add_records, cache
+    qtbot, session, guide, add_records, picture_cache
 ) -> None:
     add_records(library())
     session.conn.execute(
         "UPDATE customers SET marketing_opt_out = 1, opt_out_reason = '顾客要求不再接收活动消息'"
         " WHERE id = 'C1'"
     )
-    page = open_page(qtbot, session, guide, cache)
+    page = open_page(qtbot, session, guide, picture_cache)
     click_card(qtbot, page, "CT-WINTER")
     qtbot.mouseClick(page.share_button, Qt.MouseButton.LeftButton)
     dialog = page.share_dialog
@@ -45,13 +43,13 @@ def _contacted(session, customer_id: str, times: int, guide_id: str = "G002") ->
 
 
 def test_over_the_cap_only_with_a_reason_which_goes_with_the_share(
-    qtbot, session, guide, add_records, cache
+    qtbot, session, guide, add_records, picture_cache
 ) -> None:
     add_records(library())
     session.conn.execute("UPDATE stores SET contact_cap = 2, contact_cap_days = 30")
     _contacted(session, "C1", 2)  # at the cap, by a colleague
     _contacted(session, "C2", 1)
-    page = open_page(qtbot, session, guide, cache)
+    page = open_page(qtbot, session, guide, picture_cache)
     click_card(qtbot, page, "CT-WINTER")
     qtbot.mouseClick(page.share_button, Qt.MouseButton.LeftButton)
     dialog = page.share_dialog
