@@ -61,3 +61,20 @@ def clock():
             return self.now
 
     return Clock()
+
+
+def _uses_postgres(item: pytest.Item) -> bool:
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return "pg_url" in getattr(item, "fixturenames", ()) or "postgresql" in params.values()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Groups for the two workers (README: ``-n 2 --dist loadgroup``): a file's tests stay
+    together (its module fixtures are built once), and every PostgreSQL test runs on one
+    worker, one after another. They share one cluster, and HQ's pull horizon is the
+    cluster's oldest open writing transaction (sync/hq/changelog.py): a test holding one
+    open on purpose would hold back the pulls of a test on the other worker."""
+    for item in items:
+        group = "postgresql" if _uses_postgres(item) else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
