@@ -1331,6 +1331,10 @@
         <translation>近%2天已联系 %1 次</translation>
     </message>
     <message>
+        <source>Contacted %1 times in %2 days (cap %3)</source>
+        <translation>近%2天已联系 %1 次（上限 %3 次）</translation>
+    </message>
+    <message>
         <source>Over the cap, reason given: %1</source>
         <translation>超出上限，原因：%1</translation>
     </message>

@@ -705,6 +705,13 @@ _DEMO_CONTENT = (
 )
 
 
+_DEMO_OPT_OUT = (
+    "顾客说不要再发活动消息",
+    "只想收到订单和售后通知",
+    "微信里说消息太多，先不发了",
+)
+
+
 def demo_records(brand: Any) -> dict[str, Any]:
     """The demo brand as wire records, the keyword arguments of ``HQStorage.load_brand``
     (customers and purchases as iterators: 200,000 customers never sit in memory)."""
@@ -728,7 +735,9 @@ def demo_records(brand: Any) -> dict[str, Any]:
         }
 
     def customer_records() -> Iterator[dict[str, Any]]:
-        for c in brand.iter_customers():
+        for n, c in enumerate(brand.iter_customers()):
+            # About one customer in 25 asked for no marketing (the share dialog shows why).
+            opted_out = n % 25 == 3
             yield {
                 "id": c.id,
                 "store_id": c.store_id,
@@ -744,6 +753,8 @@ def demo_records(brand: Any) -> dict[str, Any]:
                 "preferences": c.preferences,
                 "note": c.note,
                 "joined_at": c.joined_at,
+                "marketing_opt_out": opted_out,
+                "opt_out_reason": _DEMO_OPT_OUT[n % len(_DEMO_OPT_OUT)] if opted_out else "",
             }
 
     def purchase_records() -> Iterator[dict[str, Any]]:
@@ -776,7 +787,10 @@ def demo_records(brand: Any) -> dict[str, Any]:
         for n, (category, kind, title, body) in enumerate(_DEMO_CONTENT, 1)
     ]
     return {
-        "stores_": [to_record(s) for s in brand.stores],
+        # Every demo store caps outreach at 4 contacts per customer in 30 days.
+        "stores_": [
+            {**to_record(s), "contact_cap": 4, "contact_cap_days": 30} for s in brand.stores
+        ],
         "guides_": [guide_record(g) for g in brand.guides],
         "products_": [{**to_record(p), "image": None} for p in brand.products],
         "customers_": customer_records(),

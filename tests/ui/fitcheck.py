@@ -11,6 +11,8 @@ finding:
   narrower than an entry or shows fewer than all (up to its max visible) entries;
 - a table header section narrower than its title needs (an elided title counts: the
   header has no tooltips);
+- a list (a ``QListView`` in list mode) whose shown entries need more room than their
+  rows give them, or that scrolls sideways to show them;
 - a visible widget that sticks out of the window (contents of a scroll area may: they
   scroll), or a label, button or field cut at the side by what holds it where nothing
   scrolls sideways (a profile wider than its pane);
@@ -23,7 +25,15 @@ so a check fails where the text really does not fit, whatever the language or th
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMessageLogContext, QPoint, QRect, Qt, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import (
+    QMessageLogContext,
+    QPoint,
+    QRect,
+    QSize,
+    Qt,
+    QtMsgType,
+    qInstallMessageHandler,
+)
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -33,6 +43,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QListView,
     QPushButton,
     QStyle,
     QStyleOptionButton,
@@ -224,6 +235,42 @@ def _header(header: QHeaderView) -> list[str]:
     return out
 
 
+def _list(view: QListView) -> list[str]:
+    model = view.model()
+    if view.viewMode() != QListView.ViewMode.ListMode or model is None:
+        return []
+    bar = view.horizontalScrollBar()
+    if bar.isVisible() and bar.maximum() > 0:
+        return [f"{_name(view)}: its entries scroll sideways ({bar.maximum()} px more)"]
+    out = []
+    height = view.viewport().height()
+    for row in range(model.rowCount()):
+        index = model.index(row, view.modelColumn())
+        rect = view.visualRect(index)
+        if not rect.isValid() or rect.bottom() < 0 or rect.top() >= height:
+            continue  # scrolled out of sight
+        text = str(model.data(index) or "")
+        room = QSize(min(rect.right() + 1, view.viewport().width()) - rect.left(), rect.height())
+        if view.wordWrap():
+            # The view wraps at its width: the wrapped text must fit the row's height.
+            margin = view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1
+            inner = room.width() - 2 * margin
+            if model.flags(index) & Qt.ItemFlag.ItemIsUserCheckable:
+                inner -= view.style().pixelMetric(QStyle.PixelMetric.PM_IndicatorWidth) + margin
+            wrapped = view.fontMetrics().boundingRect(
+                QRect(0, 0, max(inner, 1), 100_000), Qt.TextFlag.TextWordWrap, text
+            )
+            need = QSize(min(wrapped.width(), inner), wrapped.height())
+        else:
+            need = view.sizeHintForIndex(index)
+        if need.width() > room.width() + 1 or need.height() > room.height() + 1:
+            out.append(
+                f"{_name(view)} entry {text.replace(chr(10), ' ')[:40]!r} needs "
+                f"{need.width()}x{need.height()}, has {room.width()}x{room.height()}"
+            )
+    return out
+
+
 def problems(window: QWidget) -> list[str]:
     """Every clipped text and every widget outside ``window`` (see the module docstring)."""
     found: list[str] = []
@@ -255,6 +302,8 @@ def problems(window: QWidget) -> list[str]:
             found += [f"{_name(widget)}: {issue}" for issue in _combo(widget)]
         elif isinstance(widget, QHeaderView) and widget.orientation() == Qt.Orientation.Horizontal:
             found += _header(widget)
+        elif isinstance(widget, QListView):
+            found += _list(widget)
     return found
 
 

@@ -93,10 +93,17 @@ def main() -> int:
         page = window.content
         dialog = page.share_current()
         wait(app, lambda d=dialog: d.ready and d.customers.count() > 0)
-        first = dialog.customers.item(0)
-        first.setCheckState(Qt.CheckState.Checked)
-        if dialog.customers.count() > 1:
-            dialog.customers.item(1).setCheckState(Qt.CheckState.Checked)
+        # Two customers ticked just above the first who opted out, so the shot shows both.
+        items = [dialog.customers.item(i) for i in range(dialog.customers.count())]
+        tickable = [i for i, it in enumerate(items) if it.flags() & Qt.ItemFlag.ItemIsUserCheckable]
+        blocked = next((i for i, _ in enumerate(items) if i not in tickable), None)
+        before = [i for i in tickable if blocked is None or i < blocked][-2:] or tickable[:2]
+        for i in before:
+            items[i].setCheckState(Qt.CheckState.Checked)
+        if before:
+            dialog.customers.scrollToItem(
+                items[before[0]], dialog.customers.ScrollHint.PositionAtTop
+            )
         wait(app, lambda d=dialog: d.image is not None, 5)
         dialog.grab().save(str(args.out / f"screenshot-share-{tag}.png"))
         if tag == "1024":  # two copies, as a guide clicks them: the mix has shares

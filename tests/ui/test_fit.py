@@ -95,6 +95,15 @@ def test_the_check_finds_what_is_cut(qtbot, lang) -> None:
     table.setModel(model)
     table.setColumnWidth(0, 30)
     table.setGeometry(0, 140, 300, 100)
+    from PySide6.QtWidgets import QListWidget
+
+    entries = QListWidget(window)
+    entries.addItem("李娜（李女士）  Opted out of marketing: asked in the shop")
+    entries.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    entries.setGeometry(310, 0, 80, 60)
+    sideways = QListWidget(window)
+    sideways.addItem("李娜（李女士）  Opted out of marketing: asked in the shop")
+    sideways.setGeometry(310, 70, 80, 60)
     outside = QLabel("ok", window)
     outside.setGeometry(380, 280, 60, 40)
     window.show()
@@ -105,6 +114,8 @@ def test_the_check_finds_what_is_cut(qtbot, lang) -> None:
         "'Appointments and performance': needs",
         "entry 'Not contacted for 90 days' needs",
         "header 'Last purchase' needs",
+        "QListWidget entry '李娜（李女士）  Opted out of marketing: asked i' needs",
+        "QListWidget: its entries scroll sideways",
         "outside the window",
     ):
         assert expected in found, found
@@ -179,6 +190,11 @@ def test_content_page_and_share_dialog_fit(qtbot, lang, session, guide, add_reco
     from tests.ui.test_content import library
 
     add_records(library())
+    # A long reason: its entry in the share list wraps instead of being cut.
+    session.conn.execute(
+        "UPDATE customers SET marketing_opt_out = 1, opt_out_reason = ? WHERE id = 'C2'",
+        ("顾客在电话里说得很清楚：不要再发任何活动和新品消息，有需要她会自己来店里问",),
+    )
     window = open_window(qtbot, session, guide, SMALL)
     window.show_section("content")
     page = window.content

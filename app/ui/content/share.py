@@ -72,6 +72,9 @@ class ShareDialog(QDialog):
         self.search.textChanged.connect(self._typing.start)
         self.customers = QListWidget()
         self.customers.setObjectName("shareCustomers")
+        self.customers.setWordWrap(True)
+        self.customers.setSpacing(2)
+        self.customers.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.customers.itemChanged.connect(self._item_changed)
         self.customers.currentItemChanged.connect(lambda *_: self._refresh_override())
         self.override_button = QPushButton(self.tr("Send anyway…"))
@@ -116,7 +119,7 @@ class ShareDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(columns, 1)
         layout.addWidget(buttons)
-        self.resize(760, 480)
+        self.resize(860, 560)  # within a 1024×768 screen with room for the title bar
 
         if pictures is not None and piece.images:
             pictures.request(piece.images[0], self._picture, owner=self)
@@ -141,27 +144,36 @@ class ShareDialog(QDialog):
         self.customers.clear()
         for c in found:
             self._candidates[c.id] = c
-            label = f"{c.name}（{form_of_address(c.name, c.gender)}）"
-            label += "  " + self.tr("Contacted %1 times in %2 days").replace(
-                "%1", str(c.contacts)
-            ).replace("%2", str(c.window_days))
+            # Two lines (the name, then the counts and consent) so nothing is cut off in
+            # the dialog's narrow list; a long reason wraps.
+            label = f"{c.name}（{form_of_address(c.name, c.gender)}）\n"
+            if c.cap is None:
+                counted = self.tr("Contacted %1 times in %2 days")
+            else:
+                counted = self.tr("Contacted %1 times in %2 days (cap %3)").replace(
+                    "%3", str(c.cap)
+                )
+            label += counted.replace("%1", str(c.contacts)).replace("%2", str(c.window_days))
             overridden = c.id in self._overrides
             blocked = c.eligibility != Eligibility.OK and not overridden
             if c.eligibility == Eligibility.OPTED_OUT:
-                label += "  " + self.tr("Opted out of marketing: %1").replace(
+                label += "\n" + self.tr("Opted out of marketing: %1").replace(
                     "%1", c.opt_out_reason
                 )
             elif overridden:
-                label += "  " + self.tr("Over the cap, reason given: %1").replace(
+                label += "\n" + self.tr("Over the cap, reason given: %1").replace(
                     "%1", self._overrides[c.id]
                 )
             elif blocked:
-                label += "  " + self.tr("At the store's contact cap (%1)").replace("%1", str(c.cap))
+                label += "\n" + self.tr("At the store's contact cap (%1)").replace("%1", str(c.cap))
             item = QListWidgetItem(label)
             item.setData(ID_ROLE, c.id)
             if blocked:  # listed, never tickable (app/domain/outreach.py)
-                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsUserCheckable)
-                item.setData(Qt.ItemDataRole.CheckStateRole, None)
+                flags = item.flags() & ~Qt.ItemFlag.ItemIsUserCheckable
+                if c.eligibility == Eligibility.OPTED_OUT:
+                    flags &= ~Qt.ItemFlag.ItemIsEnabled  # greyed: never offered
+                item.setFlags(flags)  # at the cap: still chosen for "Send anyway…"
+                item.setCheckState(Qt.CheckState.Unchecked)  # the box in line, unticked
                 self._picked.pop(c.id, None)
             else:
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)

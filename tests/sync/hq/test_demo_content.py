@@ -46,3 +46,20 @@ def test_load_demo_publishes_the_library_with_its_pictures(tmp_path) -> None:
         for sha in images:
             found = storage.picture(sha)
             assert found is not None and hashlib.sha256(found[1]).hexdigest() == sha
+
+
+def test_the_demo_has_a_contact_cap_and_customers_who_opted_out(tmp_path) -> None:
+    """So the share dialog shows consent on the demo: about 1 in 25 opted out, with a
+    reason; every store caps outreach at 4 in 30 days."""
+    from sync.hq.schema import customers, stores
+
+    with HQStorage(f"sqlite:///{tmp_path / 'hq.sqlite3'}") as storage:
+        storage.migrate()
+        load_demo(storage, customers=100, today=TODAY)
+        with storage.read() as conn:
+            caps = conn.execute(sa.select(stores.c.contact_cap, stores.c.contact_cap_days)).all()
+            out = conn.execute(
+                sa.select(customers.c.opt_out_reason).where(customers.c.marketing_opt_out)
+            ).all()
+    assert caps and set(caps) == {(4, 30)}
+    assert len(out) == 4 and all(reason for (reason,) in out)
