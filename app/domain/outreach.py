@@ -12,7 +12,7 @@ its own tables when the shares arrive (sync/hq/mutations/shares.py).
   is left out of a share unless the guide gives a reason (:data:`MAX_REASON_CHARS`); the
   reason travels with the share and the manager sees it.
 * **Opt-out** (``customer.marketing_opt_out``): never offered for a share at all, whatever
-  the cap.
+  the cap, and never made a target of a marketing task (:func:`may_target`).
 """
 
 from __future__ import annotations
@@ -50,6 +50,13 @@ class Cap:
     def over(self, count: int) -> bool:
         """One more outreach would exceed the cap (``count`` already in the window)."""
         return self.limit is not None and count >= self.limit
+
+
+def may_target(task_kind: str, *, opted_out: bool) -> bool:
+    """A campaign may make this customer a target: a marketing task (a share, a win-back
+    push) never targets a customer who opted out; service tasks (a birthday greeting, a
+    welcome call) still do."""
+    return not (opted_out and task_kind in MARKETING_TASK_KINDS)
 
 
 def is_marketing_followup(task_kind: str | None) -> bool:

@@ -485,6 +485,7 @@ def cmd_publish_task(args: argparse.Namespace) -> int:
     )
     for store_id, s in result.stores.items():
         kept = f", {s.kept} kept (already worked)" if s.kept else ""
+        kept += f", {s.opted_out} left out (opted out of marketing)" if s.opted_out else ""
         print(
             f"  {store_id}  {s.task_id}  {s.status:<9} {s.targets:>7} target(s)"
             f"  +{s.added} -{s.removed}{kept}"

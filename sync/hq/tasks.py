@@ -41,6 +41,7 @@ import sqlalchemy as sa
 
 from app.domain.clock import store_today
 from app.domain.lifecycle import PurchaseSummary, year_window_start
+from app.domain.outreach import may_target
 from app.domain.targeting import (
     CustomerFacts,
     TargetRule,
@@ -110,6 +111,7 @@ class StorePublished:
     added: int = 0
     removed: int = 0
     kept: int = 0  # no longer selected but kept: done, approved or rejected
+    opted_out: int = 0  # selected, left out: opted out of marketing (a marketing task)
 
 
 @dataclass
@@ -396,6 +398,9 @@ def publish(tx: Tx, spec: TaskFile) -> PublishResult:
     rule = spec.rule
     covered = list(rule.stores) if rule.stores else list(today_of) if rule.has_conditions else []
     chosen = select_customers(tx, rule, covered, today_of)
+    opted_out = _opted_out(tx, spec.kind.value, chosen)
+    for cid in opted_out:
+        del chosen[cid]
     existing = {
         t["store_id"]: t
         for t in (
@@ -434,7 +439,9 @@ def publish(tx: Tx, spec: TaskFile) -> PublishResult:
         }
         if existing.get(store_id) != record:
             tx.put("task", [record], scopes=store_id)
-        outcome = result.stores[store_id] = StorePublished(task_id, status)
+        outcome = result.stores[store_id] = StorePublished(
+            task_id, status, opted_out=sum(1 for s in opted_out.values() if s == store_id)
+        )
         have = current.get(task_id, {})
         selected = {f.customer_id: f for f in by_store.get(store_id, [])}
         fresh = []
@@ -453,6 +460,18 @@ def publish(tx: Tx, spec: TaskFile) -> PublishResult:
         outcome.kept = len(gone) - len(dropped)
         outcome.targets = len(have) + outcome.added - outcome.removed
     return result
+
+
+def _opted_out(tx: Tx, kind: str, chosen: Mapping[str, CustomerFacts]) -> dict[str, str]:
+    """Customer id -> store of the ``chosen`` the task may not target (opted out of
+    marketing, for a marketing task: app/domain/outreach.may_target). The opted-out are
+    few: one pass over them, not one lookup per chosen customer."""
+    if not chosen or may_target(kind, opted_out=True):
+        return {}  # a service task: opting out of marketing does not matter
+    query = sa.select(customers.c.id, customers.c.store_id).where(
+        customers.c.marketing_opt_out.is_(True)
+    )
+    return {row.id: row.store_id for row in tx.conn.execute(query) if row.id in chosen}
 
 
 def _open_target(task_id: str, customer_id: str, guide_id: str | None) -> dict[str, Any]:

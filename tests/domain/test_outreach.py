@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from app.domain.outreach import (
+    MARKETING_TASK_KINDS,
     MAX_REASON_CHARS,
     Cap,
     Eligibility,
     eligibility,
     is_marketing_followup,
+    may_target,
     reason_problem,
 )
 
@@ -45,3 +47,10 @@ def test_override_reason_must_be_given_and_short() -> None:
     assert reason_problem("   ") == "empty"
     assert reason_problem("x" * (MAX_REASON_CHARS + 1)) == "too_long"
     assert reason_problem("顾客主动询问新品") is None
+
+
+def test_marketing_tasks_never_target_who_opted_out_service_tasks_do() -> None:
+    for kind in MARKETING_TASK_KINDS:
+        assert not may_target(kind, opted_out=True) and may_target(kind, opted_out=False)
+    for kind in ("birthday", "new_customer", "custom"):
+        assert may_target(kind, opted_out=True)

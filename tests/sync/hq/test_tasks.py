@@ -202,6 +202,45 @@ def test_explicit_customers_are_added_and_get_a_task_in_their_store(
     assert targets_of(storage, "T-2026-12-BDAY@S002")["C5"]["guide_id"] == "G003"
 
 
+def opt_out(storage: HQStorage, brand: dict, customer: str, guide: str = "G002") -> None:
+    """The guide records the customer's opt-out on the terminal (customer/update)."""
+    edit = {"fields": {"marketing_opt_out": {"old": False, "new": True}}}
+    m = protocol.Mutation(
+        id=f"m-{next(_N):06d}",
+        guide_id=guide,
+        entity="customer",
+        op="update",
+        entity_id=customer,
+        payload=edit,
+        created_at="2026-11-22T09:00:00Z",
+    )
+    [result] = storage.push(brand["terminals"]["S001"], [m])
+    assert result["status"] == "applied", result
+
+
+def test_a_marketing_task_leaves_out_who_opted_out_a_service_task_does_not(
+    storage: HQStorage, brand: dict
+) -> None:
+    """app/domain/outreach.may_target: C1 asked for no marketing. A share campaign with the
+    birthday rule (and C3, C5 named) leaves C1 out and says so; the birthday greeting,
+    service, still reaches C1; a later opt-out (C2) drops C2's open target at the
+    re-publish, as anyone the rule no longer selects."""
+    opt_out(storage, brand, "C1")
+    share = example(id="T-SHARE", kind="content_share", targets={"customers": ["C3", "C5"]})
+    result = storage.publish_task(share)
+    assert sorted(targets_of(storage, "T-SHARE@S001")) == ["C2", "C3"]
+    assert sorted(targets_of(storage, "T-SHARE@S002")) == ["C5"]
+    assert (result.stores["S001"].opted_out, result.stores["S002"].opted_out) == (1, 0)
+    assert result.as_dict()["stores"]["S001"]["opted_out"] == 1
+    storage.publish_task(ISSUE_EXAMPLE)  # birthday: service
+    assert sorted(targets_of(storage)) == ["C1", "C2"]
+
+    opt_out(storage, brand, "C2")
+    again = storage.publish_task(share).stores["S001"]
+    assert sorted(targets_of(storage, "T-SHARE@S001")) == ["C3"]
+    assert (again.opted_out, again.removed) == (2, 1)
+
+
 def test_stages_come_from_hq_s_purchases(storage: HQStorage, brand: dict) -> None:
     # On 22 Nov: C4 bought 52 days ago (new), C7 never (prospect), the rest mature.
     storage.publish_task(
