@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from app.domain.customers import Channel, mask_phone
+from app.domain.outreach import may_target
 from app.domain.personal_tasks import (
     Candidate,
     PersonalTask,
@@ -76,6 +77,10 @@ class TargetRow:
     last_contact_at: str | None
     completed_at: str | None
     detail: str = ""  # personal tasks: the due date / milestone, already worded by the caller
+    # A marketing task's customer who opted out since HQ published it (HQ leaves out who
+    # had opted out already: app/domain/outreach.may_target): not to be contacted.
+    no_marketing: bool = False
+    opt_out_reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,8 +155,11 @@ def task_targets(conn: sqlite3.Connection, *, task_id: str, guide_id: str) -> li
         """
         SELECT tt.task_id, tt.customer_id, coalesce(c.name, tt.customer_id) AS name,
                coalesce(c.phone, '') AS phone, tt.status, tt.outcome, tt.review_comment,
-               c.last_contact_at, tt.completed_at
+               c.last_contact_at, tt.completed_at,
+               coalesce(c.marketing_opt_out, 0) AS opted_out,
+               coalesce(c.opt_out_reason, '') AS opt_out_reason, t.kind
         FROM task_targets tt LEFT JOIN customers c ON c.id = tt.customer_id
+        LEFT JOIN tasks t ON t.id = tt.task_id
         WHERE tt.task_id = ? AND tt.guide_id = ?
         ORDER BY CASE tt.status WHEN 'rejected' THEN 0 WHEN 'open' THEN 1 ELSE 2 END,
                  c.name_sort, tt.customer_id
@@ -169,6 +177,8 @@ def task_targets(conn: sqlite3.Connection, *, task_id: str, guide_id: str) -> li
             review_comment=r["review_comment"],
             last_contact_at=r["last_contact_at"],
             completed_at=r["completed_at"],
+            no_marketing=not may_target(r["kind"] or "", opted_out=bool(r["opted_out"])),
+            opt_out_reason=r["opt_out_reason"],
         )
         for r in rows
     ]

@@ -1577,6 +1577,18 @@
         <translation>最近联系</translation>
     </message>
     <message>
+        <source>Opted out</source>
+        <translation>已退订营销</translation>
+    </message>
+    <message>
+        <source>no reason given</source>
+        <translation>未写原因</translation>
+    </message>
+    <message>
+        <source>Opted out of marketing after this task was published ({why}): do not contact them for it.</source>
+        <translation>任务发布后顾客退订了营销消息（{why}），这项任务请不要再联系。</translation>
+    </message>
+    <message>
         <source>Manager&apos;s comment: {comment}</source>
         <translation>店长意见：{comment}</translation>
     </message>

@@ -385,3 +385,33 @@ def test_a_guide_gets_no_team_tab(qtbot, session, guide) -> None:
     window = MainWindow(session, guide, SyncController(session, None))
     qtbot.addWidget(window)
     assert window.tasks.tabs is None and window.tasks.team is None
+
+
+def test_a_share_task_marks_who_opted_out_since_and_a_birthday_task_does_not(
+    qtbot, session, guide, add_records
+) -> None:
+    """C1 opted out after HQ published the tasks: the share task's list says not to contact
+    her (with her reason in the tooltip); the birthday greeting, service, is unchanged."""
+    add_records(
+        [
+            *TASKS,
+            task("T4", "转发冬季新品", kind="content_share"),
+            target("T4", "C1"),
+            target("T4", "C2"),
+        ]
+    )
+    session.conn.execute(
+        "UPDATE customers SET marketing_opt_out = 1, opt_out_reason = '顾客要求不再接收活动消息'"
+        " WHERE id = 'C1'"
+    )
+    _window, today = open_today(qtbot, session, guide)
+    targets = today.findChild(QTableView, "taskTargets").model()
+    click_task(qtbot, today, "转发冬季新品")
+    qtbot.waitUntil(lambda: targets.rowCount() == 2 and targets.row(0).task_id == "T4")
+    status = targets.index(targets.row_of("C1"), 2)
+    assert status.data() == "Opted out"
+    assert "顾客要求不再接收活动消息" in status.data(Qt.ItemDataRole.ToolTipRole)
+    assert targets.index(targets.row_of("C2"), 2).data() == "To do"
+    click_task(qtbot, today, "十二月生日问候")
+    qtbot.waitUntil(lambda: targets.rowCount() > 0 and targets.row(0).task_id == "T1")
+    assert targets.index(targets.row_of("C1"), 2).data() == "To do"

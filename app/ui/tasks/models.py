@@ -33,6 +33,7 @@ PROGRESS_ROLE = Qt.ItemDataRole.UserRole + 1  # (done, total)
 OVERDUE_ROLE = Qt.ItemDataRole.UserRole + 2
 
 OVERDUE_COLOUR = QColor("#c0392b")
+MUTED_COLOUR = QColor("#7f8c8d")  # a target not to be worked: opted out of marketing
 _Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
 
@@ -242,6 +243,8 @@ class TargetListModel(QAbstractTableModel):
         return next((i for i, r in enumerate(self.rows) if r.customer_id == customer_id), -1)
 
     def _status(self, r: TargetRow) -> str:
+        if r.no_marketing and r.status == "open":
+            return QCoreApplication.translate("TargetListModel", "Opted out")
         status = task_label(STATUSES, r.status)
         if r.outcome and r.status != "rejected":
             return f"{status} · {task_label(OUTCOMES, r.outcome)}"
@@ -264,7 +267,20 @@ class TargetListModel(QAbstractTableModel):
             return r.customer_id
         if role == Qt.ItemDataRole.ForegroundRole and column == 2 and r.status == "rejected":
             return QBrush(OVERDUE_COLOUR)
+        if role == Qt.ItemDataRole.ForegroundRole and column == 2 and r.no_marketing:
+            return QBrush(MUTED_COLOUR)
         if role == Qt.ItemDataRole.ToolTipRole:
+            if column == 2 and r.no_marketing and r.status == "open":
+                why = r.opt_out_reason or QCoreApplication.translate(
+                    "TargetListModel", "no reason given"
+                )
+                return plain_tooltip(
+                    QCoreApplication.translate(
+                        "TargetListModel",
+                        "Opted out of marketing after this task was published ({why}): "
+                        "do not contact them for it.",
+                    ).format(why=why)
+                )
             if r.status == "rejected" and r.review_comment:
                 return plain_tooltip(
                     QCoreApplication.translate(
