@@ -514,6 +514,26 @@ def remove_targets(tx: Tx, targets: Sequence[Mapping[str, Any]], *, reason: str)
         )
 
 
+def drop_marketing_targets(tx: Tx, customer_id: str) -> int:
+    """The customer opted out of marketing: their open targets of marketing tasks go now,
+    to every terminal of the store, as a re-publish would drop them
+    (app/domain/outreach.may_target); worked or returned targets stay. Returns how many."""
+    kinds = [k.value for k in TaskKind if not may_target(k.value, opted_out=True)]
+    query = (
+        sa.select(targets_table)
+        .join(tasks_table, tasks_table.c.id == targets_table.c.task_id)
+        .where(
+            targets_table.c.customer_id == customer_id,
+            targets_table.c.status == _OPEN,
+            tasks_table.c.kind.in_(kinds),
+        )
+    )
+    spec = ENTITY_SPECS["task_target"]
+    found = [spec.to_record(r) for r in tx.conn.execute(query).mappings()]
+    remove_targets(tx, found, reason="opted out of marketing")
+    return len(found)
+
+
 def cancel(tx: Tx, task_or_campaign: str) -> list[str]:
     """Cancel a campaign (every store's task) or one store's task; targets are kept.
     Returns the ids of the tasks cancelled now (already cancelled ones are left)."""

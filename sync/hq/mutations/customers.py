@@ -9,7 +9,7 @@ from typing import Any
 
 from app.domain.customers import Channel
 from sync import protocol
-from sync.hq import authz, handover
+from sync.hq import authz, handover, tasks
 from sync.hq.db import _json
 from sync.hq.errors import Rejected
 from sync.hq.mutations.payload import _MAX_TEXT, _customer_for, _field, _record_id, _timestamp
@@ -137,5 +137,7 @@ def _customer_update(
         )
     if lost:
         tx.put("conflict", lost, scopes=customer["store_id"])
+    if updated.get("marketing_opt_out") and not customer.get("marketing_opt_out"):
+        tasks.drop_marketing_targets(tx, customer["id"])  # no more marketing to them
     if updated != customer and customer["guide_id"] != guide["id"]:
         handover.refresh_brief(tx, customer["id"], guide["id"])  # a late edit of the former owner

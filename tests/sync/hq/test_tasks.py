@@ -223,8 +223,8 @@ def test_a_marketing_task_leaves_out_who_opted_out_a_service_task_does_not(
 ) -> None:
     """app/domain/outreach.may_target: C1 asked for no marketing. A share campaign with the
     birthday rule (and C3, C5 named) leaves C1 out and says so; the birthday greeting,
-    service, still reaches C1; a later opt-out (C2) drops C2's open target at the
-    re-publish, as anyone the rule no longer selects."""
+    service, still reaches C1; a later opt-out (C2) drops C2's open target when it
+    arrives, and a re-publish leaves C2 out again."""
     opt_out(storage, brand, "C1")
     share = example(id="T-SHARE", kind="content_share", targets={"customers": ["C3", "C5"]})
     result = storage.publish_task(share)
@@ -236,9 +236,28 @@ def test_a_marketing_task_leaves_out_who_opted_out_a_service_task_does_not(
     assert sorted(targets_of(storage)) == ["C1", "C2"]
 
     opt_out(storage, brand, "C2")
+    assert sorted(targets_of(storage, "T-SHARE@S001")) == ["C3"]
     again = storage.publish_task(share).stores["S001"]
     assert sorted(targets_of(storage, "T-SHARE@S001")) == ["C3"]
-    assert (again.opted_out, again.removed) == (2, 1)
+    assert (again.opted_out, again.added, again.removed) == (2, 0, 0)
+
+
+def test_an_opt_out_arriving_drops_the_open_marketing_targets_at_once(
+    storage: HQStorage, brand: dict
+) -> None:
+    """When C1's opt-out reaches HQ, the share campaign's open target of C1 goes to every
+    terminal of the store at once (a tombstone), C2's stays, and the birthday greeting's
+    target of C1 (service) stays."""
+    share = example(id="T-SHARE", kind="content_share")
+    storage.publish_task(share)
+    storage.publish_task(ISSUE_EXAMPLE)
+    assert sorted(targets_of(storage, "T-SHARE@S001")) == ["C1", "C2"]
+    opt_out(storage, brand, "C1")
+    assert sorted(targets_of(storage, "T-SHARE@S001")) == ["C2"]
+    assert sorted(targets_of(storage)) == ["C1", "C2"]
+    news = [(c["entity"], c["op"], c["id"]) for c in pulled(storage, "S001")]
+    assert ("task_target", "delete", "T-SHARE@S001:C1") in news
+    assert storage.publish_task(share).stores["S001"].removed == 0  # nothing left to drop
 
 
 def test_stages_come_from_hq_s_purchases(storage: HQStorage, brand: dict) -> None:
