@@ -436,6 +436,9 @@ DECLARATIONS: tuple[Record, ...] = (
             # HQ's re-check when the share arrived: the customer was over the cap then
             # (HQ-made; a terminal never sends it). The manager sees it.
             F("over_cap", Type.BOOL, default=False),
+            # HQ's check when the share arrived: the customer had opted out of marketing
+            # by then (on another terminal, not yet synced to this one). HQ-made too.
+            F("opted_out", Type.BOOL, default=False),
         ),
         Scope.CUSTOMER,
         (

@@ -273,6 +273,7 @@ class ShareView:
     override_reason: str
     over_cap: bool
     synced: bool
+    opted_out: bool = False  # HQ found the customer had opted out when it arrived
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,6 +389,7 @@ def customer_profile(
             r["override_reason"],
             bool(r["over_cap"]),
             r["version"] > 0,
+            bool(r["opted_out"]),
         )
         for r in conn.execute(
             "SELECT s.*, coalesce(g.name, s.guide_id) AS guide_name,"

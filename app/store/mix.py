@@ -37,12 +37,14 @@ def guide_counts(
 
 @dataclass(frozen=True, slots=True)
 class OverCapShare:
-    """A share sent to a customer at the contact cap: the guide's reason, or HQ's finding."""
+    """A share the manager should see: sent to a customer at the contact cap (the guide's
+    reason, or HQ's finding), or to one who had opted out by then (HQ's finding)."""
 
     customer_name: str
     shared_at: str
     reason: str  # the guide's override reason ('' when HQ found it over the cap unasked)
     flagged_by_hq: bool
+    opted_out: bool = False  # HQ found the customer had opted out of marketing by then
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,13 +78,17 @@ def store_counts(
     over: dict[str, list[OverCapShare]] = {}
     for r in conn.execute(
         "SELECT s.guide_id, coalesce(cu.name, '') AS name, s.shared_at, s.override_reason,"
-        " s.over_cap FROM shares s JOIN guides g ON g.id = s.guide_id AND g.store_id = ?"
+        " s.over_cap, s.opted_out FROM shares s"
+        " JOIN guides g ON g.id = s.guide_id AND g.store_id = ?"
         " LEFT JOIN customers cu ON cu.id = s.customer_id"
         " WHERE s.shared_at >= ? AND s.shared_at <= ?"
-        " AND (s.override_reason <> '' OR s.over_cap = 1) ORDER BY s.shared_at DESC",
+        " AND (s.override_reason <> '' OR s.over_cap = 1 OR s.opted_out = 1)"
+        " ORDER BY s.shared_at DESC",
         (store_id, _iso(since), _iso(until)),
     ):
-        over.setdefault(r[0], []).append(OverCapShare(r[1], r[2], r[3], bool(r[4])))
+        over.setdefault(r[0], []).append(
+            OverCapShare(r[1], r[2], r[3], bool(r[4]), opted_out=bool(r[5]))
+        )
     return [
         GuideCounts(g[0], g[1], counts.get(g[0], {}), tuple(over.get(g[0], ()))) for g in guides
     ]

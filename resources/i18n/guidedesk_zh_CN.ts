@@ -941,14 +941,22 @@
         <translation>建议</translation>
     </message>
     <message>
-        <source>Shares to customers over the contact cap in these 30 days</source>
-        <translation>近30天发给已达联系上限顾客的分享</translation>
+        <source>Shares to customers over the contact cap, or who had opted out, in these 30 days</source>
+        <translation>近30天内发给已达联系上限或已退订顾客的分享</translation>
+    </message>
+    <message>
+        <source>; the customer had opted out</source>
+        <translation>；顾客当时已退订营销消息</translation>
     </message>
     <message numerus="yes">
         <source>%n share(s)</source>
         <translation>
             <numerusform>%n 次分享</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>sent after the customer had opted out (found by HQ)</source>
+        <translation>顾客退订营销消息后发出（总部核对发现）</translation>
     </message>
     <message>
         <source>no reason given (found by HQ)</source>
@@ -1215,6 +1223,10 @@
     <message>
         <source>HQ found it over the contact cap</source>
         <translation>总部复核：发送时已超出联系上限</translation>
+    </message>
+    <message>
+        <source>Sent after the customer had opted out of marketing</source>
+        <translation>顾客退订营销消息后发出</translation>
     </message>
     <message>
         <source>Purchases</source>

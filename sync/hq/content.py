@@ -79,6 +79,7 @@ REPORT_COLUMNS = (
     "customers",
     "guides",
     "over_cap",  # shares sent to a customer at the contact cap (with a reason, or HQ found)
+    "opted_out",  # shares that reached HQ after the customer had opted out of marketing
     "purchases",
     "purchase_cents",
 )
@@ -313,6 +314,7 @@ def report_rows(
                     else_=0,
                 )
             ).label("over_cap"),
+            sa.func.sum(sa.case((shares.c.opted_out.is_(True), 1), else_=0)).label("opted_out"),
         )
         .where(shares.c.content_id.is_not(None))
         .group_by(shares.c.content_id)
@@ -361,6 +363,7 @@ def report_rows(
             sa.func.coalesce(share_stats.c.customers, 0).label("customers"),
             sa.func.coalesce(share_stats.c.guides, 0).label("guides"),
             sa.func.coalesce(share_stats.c.over_cap, 0).label("over_cap"),
+            sa.func.coalesce(share_stats.c.opted_out, 0).label("opted_out"),
             sa.func.coalesce(bought.c.purchases, 0).label("purchases"),
             sa.func.coalesce(bought.c.purchase_cents, 0).label("purchase_cents"),
         )

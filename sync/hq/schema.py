@@ -20,7 +20,7 @@ from app.domain.tasks import TaskKind
 from sync import records
 from sync.hq.db import _json
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 BRAND_SCOPE = "*"
 
 
@@ -407,6 +407,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (6, "content: tags, campaign, validity, product, caption, status; pictures", _migrate_v6),
     (7, "contact cap, marketing opt-out, what a share carried", _align_with_contract),
     (8, "peer tips (无师自通): the tips table", _align_with_contract),
+    (9, "a share sent to a customer who had opted out of marketing", _align_with_contract),
 ]
 
 

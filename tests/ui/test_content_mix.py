@@ -137,15 +137,18 @@ def test_the_manager_sees_shares_over_the_cap_with_the_reason(
     reasoned["data"]["override_reason"] = "顾客主动问新款大衣"
     flagged = share("SH8", "G001", "C2", "CT-WINTER", "brand")
     flagged["data"]["over_cap"] = True  # HQ's re-check: over, and no reason given
-    add_records([*library(), *shares(), reasoned, flagged])
+    unknowing = share("SH9", "G001", "C2", "CT-WINTER", "brand")
+    unknowing["data"]["opted_out"] = True  # sent before the opt-out reached this terminal
+    add_records([*library(), *shares(), reasoned, flagged, unknowing])
     page = open_page(qtbot, session, manager, picture_cache)
     panel = page.mix
     qtbot.waitUntil(lambda: panel.ready)
     table = panel.table
     names = [table.item(r, 0).text() for r in range(table.rowCount())]
     cell = table.item(names.index("王丽"), 4)
-    assert cell.text() == "2"
+    assert cell.text() == "3"
     assert "顾客主动问新款大衣" in cell.toolTip() and "found by HQ" in cell.toolTip()
+    assert "sent after the customer had opted out" in cell.toolTip()
     assert table.item(names.index("李娜"), 4).text() == "—"
 
 

@@ -64,6 +64,7 @@ def test_a_share_reaches_the_customer_timeline(qtbot, session, guide, add_record
                     "shared_at": "2026-11-20T02:00:00Z",
                     "category_631": "selling",
                     "over_cap": True,
+                    "opted_out": True,
                 },
             )
         ]
@@ -73,3 +74,5 @@ def test_a_share_reaches_the_customer_timeline(qtbot, session, guide, add_record
     book.table.selectRow(book.model.row_of("C3"))
     qtbot.waitUntil(lambda: profile.ready and texts(profile, "shareOverCap") != [])
     assert texts(profile, "shareWaiting") == []
+    # … and HQ's finding that the customer had opted out by then (another terminal's edit).
+    assert texts(profile, "shareOptedOut") == ["Sent after the customer had opted out of marketing"]

@@ -46,6 +46,7 @@ STEPS: list[tuple[int, str]] = [
     (14, "0014_outreach_fields.sql"),
     (15, "0015_compositions.sql"),
     (16, "0016_tips.sql"),
+    (17, "0017_share_opted_out.sql"),
 ]
 LATEST = STEPS[-1][0]
 

@@ -152,7 +152,10 @@ class MixPanel(QWidget):
                 ]
             )
             self.table.horizontalHeaderItem(4).setToolTip(
-                self.tr("Shares to customers over the contact cap in these 30 days")
+                self.tr(
+                    "Shares to customers over the contact cap, or who had opted out, "
+                    "in these 30 days"
+                )
             )
             self.table.verticalHeader().hide()
             self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -219,7 +222,12 @@ class MixPanel(QWidget):
         """The manager's view of a guide's shares over the contact cap: who, when, why."""
         lines = []
         for o in g.over_cap:
-            why = o.reason or self.tr("no reason given (found by HQ)")
+            if o.opted_out and not o.reason and not o.flagged_by_hq:
+                why = self.tr("sent after the customer had opted out (found by HQ)")
+            else:
+                why = o.reason or self.tr("no reason given (found by HQ)")
+                if o.opted_out:
+                    why += self.tr("; the customer had opted out")
             lines.append(f"{o.shared_at[:10]}  {o.customer_name}：{why}")
         return "\n".join(lines)
 

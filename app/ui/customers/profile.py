@@ -448,6 +448,13 @@ class ProfilePane(QWidget):
                 lines.append(
                     plain_label(self.tr("HQ found it over the contact cap"), "shareOverCap")
                 )
+            if share.opted_out:
+                lines.append(
+                    plain_label(
+                        self.tr("Sent after the customer had opted out of marketing"),
+                        "shareOptedOut",
+                    )
+                )
             if not share.synced:
                 lines.append(plain_label(self.tr("waiting to sync"), "shareWaiting"))
             rows.addWidget(_entry("shareEntry", lines))

@@ -7,7 +7,9 @@ one source of truth for a completion, so nothing is counted twice.
 Contact cap (app/domain/outreach.py): HQ re-counts the customer's outreach in the store's
 window across all guides from its own tables. A share over the cap is still stored (the
 message was sent already) with ``over_cap`` true; with the guide's ``override_reason`` it
-is over the cap too, but justified. Never a rejection.
+is over the cap too, but justified. A share to a customer who had opted out of marketing
+by then (the sending terminal did not know yet) is stored with ``opted_out`` true. Never a
+rejection.
 """
 
 from __future__ import annotations
@@ -50,6 +52,9 @@ def _share_create(
         piece = tx.get("content", record["content_id"])  # an older terminal: the piece's
         record["category_631"] = piece.get("category_631") if piece else None
     record["over_cap"] = _over_cap(tx, customer, share_id, record["shared_at"])
+    # Sent from a terminal that did not know of the opt-out yet: stored (it was sent),
+    # flagged for the manager, never a rejection.
+    record["opted_out"] = bool(customer.get("marketing_opt_out"))
     tx.insert_if_new("share", record, scope=customer["store_id"])
 
 

@@ -279,7 +279,7 @@ def test_report_counts_shares_customers_guides_and_purchases_in_the_window(
     assert cli.main(["report", "content", "--format", "csv", "--db", sqlite_url]) == 0
     lines = capsys.readouterr().out.lstrip("\ufeff").splitlines()
     assert lines[0].startswith("content_id,title,kind,campaign,status,shares")
-    assert lines[1].startswith("CT-A,") and lines[1].endswith(",3,2,2,0,2,39800")
+    assert lines[1].startswith("CT-A,") and lines[1].endswith(",3,2,2,0,0,2,39800")
     assert cli.main(["report", "content", "--window-days", "30", "--db", sqlite_url]) == 0
     table = capsys.readouterr().out.splitlines()
     assert table[0].split()[:2] == ["content", "title"]

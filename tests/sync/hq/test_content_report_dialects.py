@@ -26,10 +26,12 @@ def test_report_window_on_each_database(storage: HQStorage, hqdata: Any) -> None
     storage.import_purchases([late])
     _share(storage, "SH4", "C2", "G002", "CT-B", "2026-10-01T00:00:00Z")  # 14 days before O9
 
-    with storage.write() as tx:  # HQ's re-check found SH4 over the contact cap
+    with storage.write() as tx:  # HQ's checks: SH4 over the contact cap, SH1 opted out
         tx.put("share", [tx.get("share", "SH4") | {"over_cap": True}], scopes="S001")
+        tx.put("share", [tx.get("share", "SH1") | {"opted_out": True}], scopes="S001")
     rows = {r["content_id"]: r for r in storage.content_report()}
     assert (rows["CT-A"]["over_cap"], rows["CT-B"]["over_cap"]) == (0, 1)
+    assert (rows["CT-A"]["opted_out"], rows["CT-B"]["opted_out"]) == (1, 0)
     assert tuple(rows["CT-A"][k] for k in FIGURES) == (2, 1, 2, 2, 39800)  # each once
     assert tuple(rows["CT-B"][k] for k in FIGURES) == (2, 2, 1, 1, 19900)  # O9: day 14
     narrow = {r["content_id"]: r for r in storage.content_report(window_days=13)}

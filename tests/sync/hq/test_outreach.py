@@ -132,3 +132,21 @@ def test_an_opt_out_edit_reaches_hq_and_other_terminals(client: TestClient) -> N
     pulled, _ = pull_all(client, other)
     data = latest(pulled, "customer", "C1")["data"]
     assert (data["marketing_opt_out"], data["opt_out_reason"]) == (True, "顾客要求不再接收活动消息")
+
+
+def test_a_share_sent_before_the_opt_out_was_known_is_kept_and_flagged(
+    client: TestClient,
+) -> None:
+    """Terminal A records C1's opt-out; terminal B, not synced since, shares to C1. HQ keeps
+    the share (the message went out) with opted_out true, a share before it stays
+    unflagged, and both reach terminal B's next pull."""
+    a, b = enroll(client, "S001"), enroll(client, "S001")
+    push(client, b, _share("s-before", "2026-11-21T03:00:00Z"))
+    edit = {"fields": {"marketing_opt_out": {"old": False, "new": True}}}
+    [done] = push(client, a, mutation("customer", "update", "C1", edit))
+    assert done["status"] == "applied", done
+    [late] = push(client, b, _share("s-late", "2026-11-22T03:00:00Z"))
+    assert late["status"] == "applied", late
+    pulled, _ = pull_all(client, b)
+    assert latest(pulled, "share", "s-late")["data"]["opted_out"] is True
+    assert latest(pulled, "share", "s-before")["data"]["opted_out"] is False
